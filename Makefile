@@ -1,0 +1,33 @@
+# Keten: `make run` starts the whole chain on this machine, `make test` checks all of it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source infra/env.sh &&
+PYTEST_ARGS ?=
+
+.PHONY: setup infra-up run test lint typecheck pytest bench bench-smoke down clean
+
+setup:
+	@$(ENV) infra/setup.sh
+
+infra-up: setup
+	@$(ENV) infra/up.sh
+
+run: infra-up
+	@echo "keten: infrastructure is up (Kafka $$KAFKA_BOOTSTRAP_SERVERS, PostgreSQL 127.0.0.1:55432)"
+
+lint: setup
+	@$(ENV) uv run --frozen ruff check . && uv run --frozen ruff format --check .
+
+typecheck: setup
+	@$(ENV) uv run --frozen mypy libs services tests infra
+
+pytest: infra-up
+	@$(ENV) uv run --frozen pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+down:
+	@$(ENV) infra/down.sh
+
+clean: down
+	rm -rf .state
