@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from keten.kernel.eventstore import NewEvent
-from keten.contracts.messages import Event
+import orjson
+
+from keten.contracts.messages import Command, Event
 
 
 class KernelTestHappened(Event):
@@ -27,4 +29,28 @@ def happened(counter: int, subject: str = "s-1", when: datetime | None = None) -
         subject=subject,
         occurred_at=when or datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
         source="tests/kernel",
+    )
+
+
+class KernelTestDo(Command):
+    """A command whose effect is one KernelTestHappened on the subject's stream."""
+
+    counter: int
+    refuse: bool = False
+
+
+def command_json(counter: int, *, subject: str = "s-1", message_id: str | None = None,
+                 refuse: bool = False) -> bytes:
+    """The raw CloudEvents JSON an outside system would publish."""
+    return orjson.dumps(
+        {
+            "specversion": "1.0",
+            "id": message_id or f"cmd-{subject}-{counter}",
+            "source": "tests/outside",
+            "type": "KernelTestDo",
+            "time": "2026-03-02T09:30:00+01:00",
+            "subject": subject,
+            "datacontenttype": "application/json",
+            "data": {"counter": counter, "refuse": refuse},
+        }
     )

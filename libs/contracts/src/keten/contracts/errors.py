@@ -6,9 +6,10 @@ of birth, a V-number). These helpers keep only where the error is and what kind 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import ValidationError
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 Stage = Literal["decode", "validate", "business"]
 

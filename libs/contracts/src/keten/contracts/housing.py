@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, StringConstraints, StrictInt, model_validator
+from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from keten.contracts.messages import Command, Event
 from keten.contracts.topics import HOUSING_COMMANDS, HOUSING_EVENTS

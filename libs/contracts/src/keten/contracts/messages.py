@@ -8,13 +8,15 @@ with `upcaster(type, from_version)`, conventionally named `upcast_vN_vM`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from keten.contracts.envelope import CloudEvent
-from keten.contracts.errors import InvalidMessage, describe_validation_error
+from keten.contracts.errors import InvalidMessage, Stage, describe_validation_error
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 JsonObject = dict[str, Any]
 Upcaster = Callable[[JsonObject], JsonObject]
@@ -107,7 +109,9 @@ def decode_envelope(raw: bytes) -> CloudEvent:
     try:
         return CloudEvent.model_validate_json(raw)
     except ValidationError as exc:
-        stage = "decode" if any(e["type"] == "json_invalid" for e in exc.errors()) else "validate"
+        stage: Stage = (
+            "decode" if any(e["type"] == "json_invalid" for e in exc.errors()) else "validate"
+        )
         raise InvalidMessage(stage, describe_validation_error(exc)) from None
 
 

@@ -26,7 +26,7 @@ MAX_TIES = 20
 class RegisterApplication(Command):
     """An asylum application (aanmelding) at an application centre, with the applicant's data."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True)
     topic: ClassVar[str | None] = REGISTRATION_COMMANDS
 
     case_id: CaseId
@@ -71,7 +71,7 @@ class AsylumApplied(Event):
 class PersonalDataRecorded(Event):
     """The applicant's personal data, kept in the registration store only and never published."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True)
     topic: ClassVar[str | None] = None
 
     case_id: CaseId

@@ -32,7 +32,9 @@ DepartureReason = Literal["voluntary", "forced", "unknown"]
 LeaveReason = Literal["housed", "voluntary", "forced", "unknown"]
 Outcome = Literal["granted", "rejected"]
 
-ACCELERATED_TRACKS: Final[frozenset[Track]] = frozenset({"dublin", "safe_country", "low_recognition"})
+ACCELERATED_TRACKS: Final[frozenset[Track]] = frozenset(
+    {"dublin", "safe_country", "low_recognition"}
+)
 
 
 def is_accelerated(track: Track) -> bool:
@@ -67,7 +69,7 @@ class Tie(Value):
 class PersonalData(Value):
     """Who the applicant is; personal data, kept only in the registration store and case view."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     v_number: VNumber
     family_name: Name

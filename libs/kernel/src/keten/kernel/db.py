@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
-Connection = asyncpg.Connection
-Pool = asyncpg.Pool
+# A connection of its own or one borrowed from a pool: the kernel accepts either.
+Connection: TypeAlias = (
+    "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+)
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 
 
 def _encode_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-async def init_connection(conn: Connection) -> None:
+async def init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
             name, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog"
@@ -30,7 +34,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> Poo
     return pool
 
 
-async def connect(url: str) -> Connection:
+async def connect(url: str) -> asyncpg.Connection[asyncpg.Record]:
     conn = await asyncpg.connect(url)
     await init_connection(conn)
     return conn

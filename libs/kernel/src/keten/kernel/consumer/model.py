@@ -1,0 +1,71 @@
+"""What a consumer handler receives, and how it refuses a message."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from keten.contracts.envelope import CloudEvent
+from keten.contracts.messages import Event, Message
+from keten.kernel.db import Connection
+from keten.kernel.eventstore import NewEvent
+
+
+class Rejected(Exception):  # noqa: N818 - a refusal by a business rule, not a crash
+    """A business rule refuses the message. `reason` names the rule and ids, never personal
+    data: it travels in the dead-letter record's headers."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    """A Kafka record as received, before anything is decoded."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @property
+    def position_id(self) -> str:
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A decoded, validated message with its envelope and where it came from."""
+
+    envelope: CloudEvent
+    message: Message
+    record: IncomingRecord
+
+    @property
+    def correlation_id(self) -> str:
+        return self.envelope.correlationid or self.envelope.id
+
+    def caused(self, message: Event, *, subject: str, source: str) -> NewEvent:
+        """An event derived from this message: same time, correlated, caused by it."""
+        return NewEvent(
+            message=message,
+            subject=subject,
+            occurred_at=self.envelope.time,
+            source=source,
+            correlation_id=self.correlation_id,
+            causation_id=self.envelope.id,
+        )
+
+
+Handler = Callable[[Connection, Delivery], Awaitable[None]]
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"

@@ -1,0 +1,33 @@
+"""The kernel's Prometheus metrics: processed, dead-lettered, consumer lag, relay backlog."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+MESSAGES_PROCESSED = Counter(
+    "keten_messages_processed_total",
+    "Messages consumed and applied (or skipped as duplicates)",
+    ["consumer", "topic", "outcome"],
+)
+MESSAGES_DEAD_LETTERED = Counter(
+    "keten_messages_dead_lettered_total",
+    "Messages sent to a dead-letter topic",
+    ["consumer", "topic", "stage"],
+)
+CONSUMER_LAG = Gauge(
+    "keten_consumer_lag",
+    "Messages in the partition after the one last processed",
+    ["consumer", "topic", "partition"],
+)
+RELAY_BACKLOG = Gauge(
+    "keten_relay_backlog",
+    "Events in the store not yet published to Kafka",
+    ["relay"],
+)
+EVENTS_PUBLISHED = Counter(
+    "keten_events_published_total", "Events published to Kafka by the outbox relay", ["relay"]
+)
+PROJECTION_EVENTS = Counter(
+    "keten_projection_events_total", "Events applied to a projection", ["projection"]
+)
+TIMERS_FIRED = Counter("keten_timers_fired_total", "Timers fired", ["kind"])

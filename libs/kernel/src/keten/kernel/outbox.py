@@ -1,0 +1,108 @@
+"""The outbox relay: publishes the store's events to Kafka after they commit.
+
+The event table itself is the outbox. The relay follows the global order from its checkpoint,
+publishes each event with a topic to that topic (key = subject, value = CloudEvent JSON), waits
+until Kafka has every record of the batch, then saves the checkpoint. At-least-once: a crash
+between publishing and saving republishes the batch, which consumers skip by event id. Per
+stream, global order is version order, so a subject's events reach its partition in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+from keten.contracts.envelope import CONTENT_TYPE
+from keten.kernel import checkpoints, eventstore
+from keten.kernel.db import Pool
+from keten.kernel.eventstore import RecordedEvent
+from keten.kernel.logging import get_logger
+from keten.kernel.metrics import EVENTS_PUBLISHED, RELAY_BACKLOG
+from keten.kernel.producer import OutgoingRecord, Producer
+
+log = get_logger(__name__)
+HEADERS: Final = (("content-type", CONTENT_TYPE.encode()),)
+
+
+def to_record(event: RecordedEvent) -> OutgoingRecord:
+    assert event.topic is not None
+    return OutgoingRecord(
+        topic=event.topic,
+        value=event.to_cloudevent().to_json(),
+        key=event.subject.encode(),
+        headers=HEADERS,
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: Pool,
+        producer: Producer,
+        *,
+        name: str = "outbox",
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._name = name
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tells the relay that events were just committed."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Publishes the next batch; returns how many events it read."""
+        async with self._pool.acquire() as conn:
+            after = await checkpoints.load(conn, self._name)
+            batch = await eventstore.read_all(conn, after, limit=self._batch_size)
+            if not batch:
+                return 0
+            records = [to_record(e) for e in batch if e.topic is not None]
+            await self._producer.send_all(records)
+            await checkpoints.save(conn, self._name, batch[-1].position)
+        EVENTS_PUBLISHED.labels(self._name).inc(len(records))
+        return len(batch)
+
+    async def backlog(self) -> int:
+        async with self._pool.acquire() as conn:
+            after = await checkpoints.load(conn, self._name)
+            count: int = await conn.fetchval(
+                "SELECT count(*) FROM keten.events WHERE (transaction_id, position) > ($1, $2)",
+                after.transaction_id,
+                after.position,
+            )
+        RELAY_BACKLOG.labels(self._name).set(count)
+        return count
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                read = await self.relay_once()
+            except Exception as exc:  # noqa: BLE001 - keep relaying; the batch is retried
+                log.warning("relay.failed", relay=self._name, error=type(exc).__name__)
+                await _wait(stop, 1.0)
+                continue
+            if read < self._batch_size:
+                self._wake.clear()
+                await _wait_any(stop, self._wake, self._idle_seconds)
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

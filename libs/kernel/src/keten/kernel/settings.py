@@ -1,0 +1,44 @@
+"""A service's settings, read from the environment (the names docker-compose.yml also uses)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final
+
+# Every environment variable a service reads, with its meaning.
+SETTING_NAMES: Final = {
+    "KAFKA_BOOTSTRAP_SERVERS": "the Kafka broker(s), host:port[,host:port]",
+    "DATABASE_URL": "the service's own PostgreSQL database",
+    "HTTP_HOST": "address of the query API",
+    "HTTP_PORT": "port of the query API",
+    "KETEN_CLOCK": "`wall` (default) or `simulated`: what time the timers follow",
+    "LOG_LEVEL": "debug, info (default), warning",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    kafka_bootstrap_servers: str
+    database_url: str
+    http_host: str
+    http_port: int
+    clock: str
+    log_level: str
+
+    @classmethod
+    def from_environment(cls, service: str, default_port: int) -> Settings:
+        env = os.environ
+        database_url = env.get("DATABASE_URL") or env.get(f"{service.upper()}_DATABASE_URL")
+        if not database_url:
+            raise RuntimeError(f"{service}: set DATABASE_URL (see infra/env.sh)")
+        return cls(
+            service=service,
+            kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            database_url=database_url,
+            http_host=env.get("HTTP_HOST", "127.0.0.1"),
+            http_port=int(env.get("HTTP_PORT", str(default_port))),
+            clock=env.get("KETEN_CLOCK", "wall"),
+            log_level=env.get("LOG_LEVEL", "info"),
+        )
