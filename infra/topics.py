@@ -12,7 +12,6 @@ import time
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-
 from keten.contracts.topics import all_topics
 
 
@@ -25,7 +24,9 @@ async def connect(bootstrap: str, deadline: float) -> AIOKafkaAdminClient:
         except (KafkaError, OSError) as exc:
             await admin.close()
             if time.monotonic() > deadline:
-                sys.exit(f"kafka: no answer from {bootstrap} ({exc}); start it with `make infra-up`")
+                sys.exit(
+                    f"kafka: no answer from {bootstrap} ({exc}); start it with `make infra-up`"
+                )
             await asyncio.sleep(0.5)
         else:
             return admin
@@ -43,8 +44,10 @@ async def main() -> None:
             await admin.create_topics(
                 [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
             )
-        print(f"kafka: ready on {bootstrap}, {len(missing)} topics created, "
-              f"{len(all_topics()) - len(missing)} present")
+        print(
+            f"kafka: ready on {bootstrap}, {len(missing)} topics created, "
+            f"{len(all_topics()) - len(missing)} present"
+        )
     finally:
         await admin.close()
 

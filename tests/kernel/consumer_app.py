@@ -27,8 +27,10 @@ async def apply_command(conn: Connection, delivery: Delivery) -> None:
     version = len(await eventstore.read_stream(conn, stream_id))
     event = KernelTestHappened(counter=command.counter)
     await eventstore.append(
-        conn, stream_id, version, [delivery.caused(event, subject=delivery.envelope.subject,
-                                                   source="tests/consumer")]
+        conn,
+        stream_id,
+        version,
+        [delivery.caused(event, subject=delivery.envelope.subject, source="tests/consumer")],
     )
 
 
@@ -40,7 +42,10 @@ async def prepare(pool: Pool) -> None:
 
 @asynccontextmanager
 async def running_consumer(
-    bootstrap: str, database_url: str, topic: str, group: str,
+    bootstrap: str,
+    database_url: str,
+    topic: str,
+    group: str,
     on_commit: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[Pool]:
     pool = await create_pool(database_url)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from keten.kernel.eventstore import NewEvent
 import orjson
 
 from keten.contracts.messages import Command, Event
+from keten.kernel.eventstore import NewEvent
 
 
 class KernelTestHappened(Event):
@@ -39,8 +39,9 @@ class KernelTestDo(Command):
     refuse: bool = False
 
 
-def command_json(counter: int, *, subject: str = "s-1", message_id: str | None = None,
-                 refuse: bool = False) -> bytes:
+def command_json(
+    counter: int, *, subject: str = "s-1", message_id: str | None = None, refuse: bool = False
+) -> bytes:
     """The raw CloudEvents JSON an outside system would publish."""
     return orjson.dumps(
         {

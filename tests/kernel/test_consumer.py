@@ -84,8 +84,13 @@ async def test_a_crash_between_database_commit_and_offset_commit_causes_no_dupli
 
     # A consumer process that kills itself (SIGKILL) right after its first database commit.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.kernel.consumer_app",
-        kafka_bootstrap, scratch_database, topic, group,
+        sys.executable,
+        "-m",
+        "tests.kernel.consumer_app",
+        kafka_bootstrap,
+        scratch_database,
+        topic,
+        group,
     )
     returncode = await asyncio.wait_for(process.wait(), timeout=60)
     assert returncode == -9
@@ -97,7 +102,7 @@ async def test_a_crash_between_database_commit_and_offset_commit_causes_no_dupli
         assert await effects(pool, "case-c") == [1, 2]
         async with pool.acquire() as conn:
             outcomes = await conn.fetch(
-                "SELECT message_id, outcome FROM keten.inbox ORDER BY \"offset\""
+                'SELECT message_id, outcome FROM keten.inbox ORDER BY "offset"'
             )
     assert [(r["message_id"], r["outcome"]) for r in outcomes] == [
         ("cmd-case-c-1", "applied"),

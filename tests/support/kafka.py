@@ -66,11 +66,12 @@ async def read_topic(
 
 
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str:
-    return dict(record.headers)[name].decode()
+    value: bytes = dict(record.headers)[name]
+    return value.decode()
 
 
 async def eventually(check: object, timeout: float = 30.0, interval: float = 0.1) -> None:
     """Waits until the async callable `check` returns True."""
     async with asyncio.timeout(timeout):
-        while not await check():  # type: ignore[operator]
+        while not await check():  # type: ignore[operator]  # noqa: ASYNC110 - polls a database
             await asyncio.sleep(interval)

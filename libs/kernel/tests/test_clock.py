@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001 - the repository's licence covers every file
 """The simulated clock: time moves only when told, and wakes its sleepers when it does."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS keten.checkpoints (
 
 async def setup(conn: Connection) -> None:
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.checkpoints'))")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
         await conn.execute(SCHEMA_SQL)
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001 - the repository's licence covers every file
 """The clock the timers follow: real time in production, simulated time in tests and replays."""
 
 from __future__ import annotations
@@ -28,10 +27,14 @@ class WallClock:
         return datetime.now(UTC)
 
     async def sleep_until(self, moment: datetime, max_seconds: float) -> None:
-        # The loop's timer may wake a hair early: sleep again for what is left.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_seconds
-        while (delay := min((moment - self.now()).total_seconds(), deadline - loop.time())) > 0:
+
+        def left() -> float:
+            return min((moment - self.now()).total_seconds(), deadline - loop.time())
+
+        # The loop's timer may wake a hair early: sleep again for what is left.
+        while (delay := left()) > 0:  # noqa: ASYNC110 - no event marks a moment of real time
             await asyncio.sleep(delay)
 
 

@@ -9,9 +9,7 @@ import orjson
 from asyncpg.pool import PoolConnectionProxy
 
 # A connection of its own or one borrowed from a pool: the kernel accepts either.
-Connection: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
-)
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 
 

@@ -10,6 +10,7 @@ stream, global order is version order, so a subject's events reach its partition
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Final
 
 from keten.contracts.envelope import CONTENT_TYPE
@@ -93,10 +94,8 @@ class OutboxRelay:
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), seconds)
-    except TimeoutError:
-        pass
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

@@ -46,9 +46,7 @@ class KafkaProducer:
 
     async def send_all(self, records: Sequence[OutgoingRecord]) -> None:
         pending = [
-            await self._producer.send(
-                r.topic, r.value, key=r.key, headers=list(r.headers) or None
-            )
+            await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers) or None)
             for r in records
         ]
         await asyncio.gather(*pending)

@@ -1,4 +1,3 @@
-# ruff: noqa: CPY001 - the repository's licence covers every file
 """Durable timers: set inside a transaction, fired exactly once when their time comes.
 
 A timer is a row of `keten.timers`. `schedule` and `cancel` run in the caller's transaction,
@@ -80,10 +79,11 @@ class DueTimer:
 
 TimerHandler: TypeAlias = Callable[[Connection, DueTimer], Awaitable[None]]
 
+
 async def setup(conn: Connection) -> None:
     """Creates the timers table if absent; safe to run from several processes."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.timers'))")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
         await conn.execute(SCHEMA_SQL)
 
 

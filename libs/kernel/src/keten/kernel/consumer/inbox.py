@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS keten.inbox (
 
 async def setup(conn: Connection) -> None:
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.inbox'))")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
         await conn.execute(SCHEMA_SQL)
 
 

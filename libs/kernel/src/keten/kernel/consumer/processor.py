@@ -121,7 +121,9 @@ class RecordProcessor:
                 raise _DeadLetter(
                     "business", type(exc).__name__, "unexpected error", message_id
                 ) from None
-            if not await inbox.record(conn, self.name, message_id, delivery.record, Outcome.APPLIED):
+            if not await inbox.record(
+                conn, self.name, message_id, delivery.record, Outcome.APPLIED
+            ):
                 raise asyncpg.SerializationError("processed concurrently")
         return Outcome.APPLIED
 

@@ -59,8 +59,12 @@ def subscribe(
             return
         except Exception as exc:  # noqa: BLE001 - never let faststream skip the record
             log.warning(
-                "record.retry", consumer=processor.name, error=type(exc).__name__,
-                topic=record.topic, partition=record.partition, offset=record.offset,
+                "record.retry",
+                consumer=processor.name,
+                error=type(exc).__name__,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
             )
             await msg.nack()
             await asyncio.sleep(1.0)

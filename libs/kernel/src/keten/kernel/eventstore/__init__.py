@@ -7,7 +7,7 @@ from keten.kernel.eventstore.model import (
     NewEvent,
     RecordedEvent,
 )
-from keten.kernel.eventstore.store import append, read_all, read_stream, setup
+from keten.kernel.eventstore.store import append, head, read_all, read_stream, setup
 
 __all__ = [
     "START",
@@ -16,6 +16,7 @@ __all__ = [
     "NewEvent",
     "RecordedEvent",
     "append",
+    "head",
     "read_all",
     "read_stream",
     "setup",

@@ -40,15 +40,16 @@ SELECT {_COLUMNS} FROM keten.events
  WHERE (transaction_id, position) > ($1, $2)
    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
    AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+   AND ($5::bigint IS NULL OR (transaction_id, position) <= ($5, $6))
  ORDER BY transaction_id, position
  LIMIT $3
-"""
+"""  # noqa: S608 - a constant column list
 
 
 async def setup(conn: Connection) -> None:
     """Creates the event store's tables if absent; safe to run from several processes."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.eventstore'))")
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
         await conn.execute(SCHEMA_SQL)
 
 
@@ -82,15 +83,14 @@ async def append(
     try:
         await conn.execute(_APPEND, stream_id, expected_version, *columns)
     except asyncpg.UniqueViolationError as exc:
-        raise ConcurrencyError(
-            f"stream {stream_id} is not at version {expected_version}"
-        ) from exc
+        raise ConcurrencyError(f"stream {stream_id} is not at version {expected_version}") from exc
     return expected_version + len(events)
 
 
 async def read_stream(conn: Connection, stream_id: str) -> list[RecordedEvent]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM keten.events WHERE stream_id = $1 ORDER BY version", stream_id
+        f"SELECT {_COLUMNS} FROM keten.events WHERE stream_id = $1 ORDER BY version",  # noqa: S608
+        stream_id,
     )
     return [_recorded(row) for row in rows]
 
@@ -100,12 +100,27 @@ async def read_all(
     after: GlobalPosition,
     limit: int = 1000,
     until: datetime | None = None,
+    up_to: GlobalPosition | None = None,
 ) -> list[RecordedEvent]:
-    """The next committed events in the global order, none skipped, none twice."""
+    """The next committed events in the global order, none skipped, none twice.
+
+    `until` keeps only events that occurred at or before that time (for as-of replays);
+    `up_to` stops at that position (to compare a rebuild with a live projection).
+    """
+    last_tx, last_position = up_to if up_to is not None else (None, None)
     rows = await conn.fetch(
-        _READ_ALL, after.transaction_id, after.position, limit, until
+        _READ_ALL, after.transaction_id, after.position, limit, until, last_tx, last_position
     )
     return [_recorded(row) for row in rows]
+
+
+async def head(conn: Connection) -> GlobalPosition | None:
+    """The last event written (committed or not yet visible to ordered readers), if any."""
+    row = await conn.fetchrow(
+        "SELECT transaction_id, position FROM keten.events "
+        "ORDER BY transaction_id DESC, position DESC LIMIT 1"
+    )
+    return None if row is None else GlobalPosition(row["transaction_id"], row["position"])
 
 
 def _recorded(row: asyncpg.Record) -> RecordedEvent:

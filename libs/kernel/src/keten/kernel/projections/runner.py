@@ -1,0 +1,229 @@
+"""Feeding projections from the store: live catch-up, replays, rebuilds and as-of copies.
+
+Each projection keeps a checkpoint per schema it feeds, saved in the same transaction as the
+rows it applied, so a crash never applies an event twice or skips one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from keten.kernel import checkpoints, eventstore
+from keten.kernel.db import Connection, Pool
+from keten.kernel.eventstore import GlobalPosition, RecordedEvent
+from keten.kernel.logging import get_logger
+from keten.kernel.metrics import PROJECTION_EVENTS
+from keten.kernel.projections import schemas
+from keten.kernel.projections.model import Projection, live_schema
+
+log = get_logger(__name__)
+Progress = Callable[[int, int], None]
+
+
+def _checkpoint(schema: str) -> str:
+    return f"projection:{schema}"
+
+
+async def _lock(conn: Connection, projection: Projection) -> None:
+    """Held by every writer of the live schema until its transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", projection.name)
+
+
+async def _apply_batch(
+    conn: Connection,
+    projection: Projection,
+    schema: str,
+    batch: list[RecordedEvent],
+    until: datetime | None,
+) -> None:
+    await schemas.use_schema(conn, schema)
+    for event in batch:
+        if event.event_type in projection.handles and (until is None or event.occurred_at <= until):
+            await projection.apply(conn, event)
+    await checkpoints.save(conn, _checkpoint(schema), batch[-1].position)
+    PROJECTION_EVENTS.labels(projection.name).inc(len(batch))
+
+
+async def _replay_step(  # noqa: PLR0913 - the replay's bounds, named
+    conn: Connection,
+    projection: Projection,
+    schema: str,
+    *,
+    limit: int,
+    until: datetime | None = None,
+    up_to: GlobalPosition | None = None,
+) -> int:
+    after = await checkpoints.load(conn, _checkpoint(schema))
+    batch = await eventstore.read_all(conn, after, limit=limit, up_to=up_to)
+    if batch:
+        await _apply_batch(conn, projection, schema, batch, until)
+    return len(batch)
+
+
+class ProjectionRunner:
+    """Keeps a projection's live schema caught up with the event store."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        projection: Projection,
+        *,
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+    ) -> None:
+        self.projection = projection
+        self._pool = pool
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def setup(self) -> None:
+        async with self._pool.acquire() as conn:
+            await schemas.create_schema(conn, live_schema(self.projection.name), self.projection)
+
+    async def catch_up_once(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await _lock(conn, self.projection)
+            return await _replay_step(
+                conn, self.projection, live_schema(self.projection.name), limit=self._batch_size
+            )
+
+    async def catch_up(self) -> None:
+        """Applies every event written before this call (waiting out older transactions)."""
+        async with self._pool.acquire() as conn:
+            target = await eventstore.head(conn)
+        if target is None:
+            return
+        while True:
+            async with self._pool.acquire() as conn:
+                at = await checkpoints.load(conn, _checkpoint(live_schema(self.projection.name)))
+            if at >= target:
+                return
+            if not await self.catch_up_once():
+                await asyncio.sleep(0.01)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                applied = await self.catch_up_once()
+            except Exception as exc:  # noqa: BLE001 - the batch rolled back; try again
+                log.warning(
+                    "projection.failed", projection=self.projection.name, error=type(exc).__name__
+                )
+                applied = 0
+                await asyncio.sleep(1.0)
+            if applied < self._batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+
+
+async def replay_into(  # noqa: PLR0913 - the replay's bounds, named
+    pool: Pool,
+    projection: Projection,
+    schema: str,
+    *,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 2000,
+) -> int:
+    """Replays the log into a fresh `schema` (dropped first); returns events read.
+
+    It reads up to the last event written when it starts, waiting for transactions still
+    running below it, so the copy is never short of an event the live projection has.
+    """
+    total = await _count_events(pool)
+    async with pool.acquire() as conn:
+        target = await eventstore.head(conn)
+        await schemas.drop_schema(conn, schema)
+        await checkpoints.remove(conn, _checkpoint(schema))
+        await schemas.create_schema(conn, schema, projection)
+    done = 0
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            read = await _replay_step(conn, projection, schema, limit=batch_size, until=until)
+            at = await checkpoints.load(conn, _checkpoint(schema))
+        done += read
+        if progress is not None:
+            progress(done, max(total, done))
+        if target is None or at >= target:
+            return done
+        if read < batch_size:
+            await asyncio.sleep(0.01)
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    projection: str
+    events: int
+    digest: str
+    live_digest: str
+    swapped: bool
+
+    @property
+    def equal(self) -> bool:
+        return self.digest == self.live_digest
+
+
+async def rebuild(
+    pool: Pool, projection: Projection, *, swap: bool = False, progress: Progress | None = None
+) -> RebuildResult:
+    """Replays the log into a fresh copy while the live one keeps serving, compares the two at
+    the same position, and with `swap` puts the copy in place of the live one atomically."""
+    live = live_schema(projection.name)
+    fresh = f"{live}__rebuild"
+    events = await replay_into(pool, projection, fresh, progress=progress)
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock(conn, projection)  # the live runner waits until this commits
+        # Both copies at the same position, so that equal rows mean equal digests.
+        target = max([await checkpoints.load(conn, _checkpoint(s)) for s in (live, fresh)])
+        for schema in (live, fresh):
+            while await checkpoints.load(conn, _checkpoint(schema)) < target:
+                read = await _replay_step(conn, projection, schema, limit=2000, up_to=target)
+                events += read if schema == fresh else 0
+                if not read:
+                    await asyncio.sleep(0.01)
+        live_digest = await schemas.digest(conn, live, projection)
+        digest = await schemas.digest(conn, fresh, projection)
+        if swap:
+            old = f"{live}__old"
+            await schemas.drop_schema(conn, old)
+            await conn.execute(f"ALTER SCHEMA {live} RENAME TO {old}")
+            await conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {live}")
+            await schemas.drop_schema(conn, old)
+        else:
+            await schemas.drop_schema(conn, fresh)
+        await checkpoints.remove(conn, _checkpoint(fresh))
+    return RebuildResult(projection.name, events, digest, live_digest, swapped=swap)
+
+
+def as_of_schema(projection: Projection, moment: datetime) -> str:
+    return f"{live_schema(projection.name)}__asof_{int(moment.timestamp())}"
+
+
+async def build_as_of(
+    pool: Pool, projection: Projection, moment: datetime, progress: Progress | None = None
+) -> str:
+    """The projection as it stood at `moment` (events that occurred by then), in a schema of
+    its own that queries can read; returns the schema's name."""
+    schema = as_of_schema(projection, moment)
+    await replay_into(pool, projection, schema, until=moment, progress=progress)
+    return schema
+
+
+async def live_digest(pool: Pool, projection: Projection) -> str:
+    async with pool.acquire() as conn:
+        return await schemas.digest(conn, live_schema(projection.name), projection)
+
+
+async def _count_events(pool: Pool) -> int:
+    async with pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM keten.events")
+    return count

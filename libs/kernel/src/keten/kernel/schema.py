@@ -1,0 +1,13 @@
+"""Creates every kernel table of a service's database: events, checkpoints, inbox, timers."""
+
+from __future__ import annotations
+
+from keten.kernel import checkpoints, eventstore, timers
+from keten.kernel.consumer import inbox
+from keten.kernel.db import Connection
+
+
+async def setup(conn: Connection) -> None:
+    """Idempotent, and safe from several processes at once (one advisory lock for all)."""
+    for module_setup in (eventstore.setup, checkpoints.setup, inbox.setup, timers.setup):
+        await module_setup(conn)
