@@ -9,9 +9,13 @@ import orjson
 from keten.contracts.messages import Command, Event
 from keten.kernel.eventstore import NewEvent
 
+TEST_EVENTS_TOPIC = "kernel.test.events"
+
 
 class KernelTestHappened(Event):
-    """A fact with a counter, published on a topic chosen by each test."""
+    """A fact with a counter, published by the outbox relay."""
+
+    topic = TEST_EVENTS_TOPIC
 
     counter: int
     note: str = ""

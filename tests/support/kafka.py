@@ -75,3 +75,33 @@ async def eventually(check: object, timeout: float = 30.0, interval: float = 0.1
     async with asyncio.timeout(timeout):
         while not await check():  # type: ignore[operator]  # noqa: ASYNC110 - polls a database
             await asyncio.sleep(interval)
+
+
+async def read_to_end(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record in `topic` at the moment of the call, partition by partition."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    received: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(30):
+            while not consumer.assignment():  # noqa: ASYNC110 - polls the client
+                await asyncio.sleep(0.05)
+            end = await consumer.end_offsets(list(consumer.assignment()))
+            while [tp for tp, offset in end.items() if await consumer.position(tp) < offset]:
+                batch = await consumer.getmany(timeout_ms=500)
+                received.extend(r for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    return received
+
+
+async def ensure_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            await admin.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        await admin.close()
