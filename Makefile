@@ -19,7 +19,7 @@ lint: setup
 	@$(ENV) uv run --frozen ruff check . && uv run --frozen ruff format --check .
 
 typecheck: setup
-	@$(ENV) uv run --frozen mypy libs tests infra $$(ls -d services/*/src 2>/dev/null)
+	@$(ENV) uv run --frozen mypy libs services tests infra
 
 pytest: infra-up
 	@$(ENV) uv run --frozen pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Final
 
 import asyncpg
@@ -65,6 +66,7 @@ class RecordProcessor:
         *,
         on_commit: Callable[[], None] = lambda: None,
         stopping: Callable[[], bool] = lambda: False,
+        observe_time: Callable[[datetime], None] = lambda _: None,
     ) -> None:
         self.name = name
         self._pool = pool
@@ -72,6 +74,7 @@ class RecordProcessor:
         self._handlers = dict(handlers)
         self._on_commit = on_commit
         self._stopping = stopping
+        self._observe_time = observe_time
 
     async def process(self, record: IncomingRecord) -> Outcome:
         try:
@@ -83,6 +86,7 @@ class RecordProcessor:
 
     async def _apply(self, record: IncomingRecord) -> Outcome:
         envelope = _decode_envelope(record)
+        self._observe_time(envelope.time)
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return Outcome.IGNORED

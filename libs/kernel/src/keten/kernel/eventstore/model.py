@@ -36,6 +36,12 @@ class NewEvent:
     correlation_id: str | None = None
     causation_id: str | None = None
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # False for a fact learned from another service, kept here but not published again.
+    publish: bool = True
+
+    @property
+    def topic(self) -> str | None:
+        return self.message.topic if self.publish else None
 
 
 @dataclass(frozen=True)

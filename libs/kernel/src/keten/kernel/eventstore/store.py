@@ -71,7 +71,7 @@ async def append(
             message.type_name(),
             message.schema_version,
             event.subject,
-            message.topic,
+            event.topic,
             message.model_dump_json(),
             event.occurred_at,
             event.correlation_id,
