@@ -21,8 +21,8 @@ COPY pyproject.toml uv.lock ./
 COPY libs/ libs/
 COPY services/ services/
 COPY infra/ infra/
-# Every workspace member (the services are not dependencies of the root project), exactly as
-# locked, without the test and lint tools, installed into /app/.venv as regular packages.
+# Every workspace member (libs and services), exactly as locked, without the test and lint
+# tools, installed into /app/.venv as regular (not editable) packages.
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --all-packages --no-editable
 
