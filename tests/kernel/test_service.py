@@ -60,7 +60,8 @@ async def test_a_service_applies_commands_publishes_events_and_serves_its_projec
         )
 
         async def projected() -> bool:
-            return (await api.get(f"/counters/{subject}")).json() == {"events": 3, "total": 6}
+            found: dict[str, int] = (await api.get(f"/counters/{subject}")).json()
+            return found == {"events": 3, "total": 6}
 
         await eventually(projected)
         metrics = (await api.get("/metrics")).text

@@ -33,7 +33,7 @@ async def start_groups_at_end(spec: ServiceSpec, kafka_bootstrap: str) -> None:
         )
         await consumer.start()
         try:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - learn all topics
+            await consumer._client.force_metadata_update()  # learn every topic
             partitions = [
                 TopicPartition(topic, p)
                 for topic in sub.topics
