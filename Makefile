@@ -13,7 +13,8 @@ infra-up: setup
 	@$(ENV) infra/up.sh
 
 run: infra-up
-	@echo "keten: infrastructure is up (Kafka $$KAFKA_BOOTSTRAP_SERVERS, PostgreSQL 127.0.0.1:55432)"
+	@$(ENV) infra/services.sh start
+	@$(ENV) echo "keten: up (Kafka $$KAFKA_BOOTSTRAP_SERVERS, PostgreSQL 127.0.0.1:$$PGPORT); stop with make down"
 
 lint: setup
 	@$(ENV) uv run --frozen ruff check . && uv run --frozen ruff format --check .
