@@ -39,9 +39,9 @@ async def start_groups_at_end(spec: ServiceSpec, kafka_bootstrap: str) -> None:
                 for topic in sub.topics
                 for p in sorted(consumer.partitions_for_topic(topic) or ())
             ]
-            ends = await consumer.end_offsets(partitions)
-            if ends:
-                await consumer.commit(ends)
+            if partitions:
+                consumer.assign(partitions)
+                await consumer.commit(await consumer.end_offsets(partitions))
         finally:
             await consumer.stop()
 
