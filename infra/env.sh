@@ -1,5 +1,5 @@
 # Settings shared by the infra scripts, the Makefile and the tests. Source it; override by env.
-KETEN_ROOT="${KETEN_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+KETEN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KETEN_STATE="${KETEN_STATE:-$KETEN_ROOT/.state}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
