@@ -127,6 +127,7 @@ class Service:
 
             def committed() -> None:
                 relay.wake()
+                timer_runner.wake()
                 for runner in runners:
                     runner.wake()
 

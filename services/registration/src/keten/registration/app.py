@@ -1,0 +1,60 @@
+"""The composition root: what registration reads, keeps, publishes, serves and times."""
+
+from __future__ import annotations
+
+from keten.contracts.alerts import Alert
+from keten.contracts.capacity import LocationOpened
+from keten.contracts.registration import (
+    ApplicationRejected,
+    AssignTrack,
+    AsylumApplied,
+    PermitGranted,
+    ReceptionEntitlementEnded,
+    RecordDecision,
+    RegisterApplication,
+    TrackAssigned,
+)
+from keten.contracts.topics import CAPACITY_EVENTS, REGISTRATION_COMMANDS
+from keten.kernel.service import ServiceSpec, Subscription
+from keten.registration import handlers
+from keten.registration.api import routes
+from keten.registration.projections.cases import CasesProjection
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="registration",
+        default_port=8081,
+        subscriptions=[
+            Subscription(
+                "commands",
+                (REGISTRATION_COMMANDS,),
+                {
+                    RegisterApplication.type_name(): handlers.register_application,
+                    AssignTrack.type_name(): handlers.assign_track,
+                    RecordDecision.type_name(): handlers.record_decision,
+                },
+            ),
+            # Its own consumer group: the centres it learns never wait behind commands.
+            Subscription(
+                "capacity",
+                (CAPACITY_EVENTS,),
+                {LocationOpened.type_name(): handlers.learn_application_centre},
+            ),
+        ],
+        projections=[CasesProjection()],
+        timers={handlers.ENTITLEMENT_TIMER: handlers.end_reception_entitlement},
+        publishes=[
+            AsylumApplied,
+            TrackAssigned,
+            PermitGranted,
+            ApplicationRejected,
+            ReceptionEntitlementEnded,
+            Alert,
+        ],
+        routes=routes,
+        description=(
+            "Registers asylum applications, tracks and IND decisions; ends the reception "
+            "entitlement 28 days after a final rejection. Serves the case view."
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Registration's read models, one module each."""
