@@ -11,6 +11,7 @@ from keten.kernel.db import Connection, Pool
 from keten.kernel.eventstore import START, RecordedEvent
 from keten.kernel.projections import (
     ProjectionRunner,
+    as_of_copy,
     as_of_schema,
     build_as_of,
     live_digest,
@@ -138,3 +139,16 @@ async def test_an_as_of_replay_stops_at_the_given_time(pool: Pool) -> None:
 
     assert schema == as_of_schema(projection, moment)
     assert sum(events for _, events, _ in await rows(pool, schema)) == 150
+
+
+async def test_an_as_of_copy_serves_one_read_and_is_gone_afterwards(pool: Pool) -> None:
+    await write_history(pool, hours=4)
+    projection = CountersProjection()
+    moment = T0 + timedelta(hours=1)
+
+    async with as_of_copy(pool, projection, moment) as schema:
+        assert sum(events for _, events, _ in await rows(pool, schema)) == 100
+
+    async with pool.acquire() as conn:
+        assert not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema)
+        assert not await conn.fetchval("SELECT 1 FROM keten.checkpoints WHERE name LIKE '%asof%'")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -12,10 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import AwareDatetime, BaseModel
 
 from keten.contracts.values import Household, Outcome, PersonalData, Tie, Track
-from keten.kernel import checkpoints
 from keten.kernel.db import Pool
-from keten.kernel.projections import Projection, build_as_of, live_schema, reading
-from keten.kernel.projections.schemas import drop_schema
+from keten.kernel.projections import as_of_copy, live_schema, reading
 from keten.kernel.service import ServiceContext
 from keten.registration.projections.cases import find_case
 
@@ -72,7 +68,7 @@ def routes(ctx: ServiceContext) -> APIRouter:
         if as_of is None:
             view = await _case_view(ctx.pool, live_schema(projection.name), case_id)
         else:
-            async with _as_of_copy(ctx.pool, projection, as_of) as schema:
+            async with as_of_copy(ctx.pool, projection, as_of) as schema:
                 view = await _case_view(ctx.pool, schema, case_id)
         if view is None:
             raise HTTPException(status_code=404, detail="case not found")
@@ -116,21 +112,3 @@ def _to_view(row: asyncpg.Record, history: list[asyncpg.Record]) -> CaseView:
             HistoryEntry(event_type=h["event_type"], occurred_at=h["occurred_at"]) for h in history
         ],
     )
-
-
-@contextlib.asynccontextmanager
-async def _as_of_copy(pool: Pool, projection: Projection, moment: datetime) -> AsyncIterator[str]:
-    """A throw-away replay of the projection up to `moment`. Requests for the same moment
-    (from any process) take turns: each drops the copy it built once it has read it."""
-    async with pool.acquire() as lock:
-        key = f"registration.asof.{projection.name}.{int(moment.timestamp())}"
-        await lock.execute("SELECT pg_advisory_lock(hashtext($1))", key)
-        try:
-            schema = await build_as_of(pool, projection, moment)
-            try:
-                yield schema
-            finally:
-                await drop_schema(lock, schema)
-                await checkpoints.remove(lock, f"projection:{schema}")
-        finally:
-            await lock.execute("SELECT pg_advisory_unlock(hashtext($1))", key)

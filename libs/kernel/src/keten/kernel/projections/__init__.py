@@ -4,6 +4,7 @@ from keten.kernel.projections.model import Projection, live_schema
 from keten.kernel.projections.runner import (
     ProjectionRunner,
     RebuildResult,
+    as_of_copy,
     as_of_schema,
     build_as_of,
     live_digest,
@@ -16,6 +17,7 @@ __all__ = [
     "Projection",
     "ProjectionRunner",
     "RebuildResult",
+    "as_of_copy",
     "as_of_schema",
     "build_as_of",
     "digest",

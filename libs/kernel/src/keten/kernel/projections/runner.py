@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -227,3 +227,21 @@ async def _count_events(pool: Pool) -> int:
     async with pool.acquire() as conn:
         count: int = await conn.fetchval("SELECT count(*) FROM keten.events")
     return count
+
+
+@contextlib.asynccontextmanager
+async def as_of_copy(pool: Pool, projection: Projection, moment: datetime) -> AsyncIterator[str]:
+    """A throw-away copy of the projection as it stood at `moment`, for one read; dropped on
+    exit. Requests for the same moment, from any process, take turns."""
+    schema = as_of_schema(projection, moment)
+    async with pool.acquire() as lock:
+        await lock.execute("SELECT pg_advisory_lock(hashtext($1))", schema)
+        try:
+            await replay_into(pool, projection, schema, until=moment)
+            try:
+                yield schema
+            finally:
+                await schemas.drop_schema(lock, schema)
+                await checkpoints.remove(lock, _checkpoint(schema))
+        finally:
+            await lock.execute("SELECT pg_advisory_unlock(hashtext($1))", schema)
