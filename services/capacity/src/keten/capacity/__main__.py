@@ -1,0 +1,4 @@
+from keten.capacity.app import spec
+from keten.kernel.service import main
+
+main(spec())

@@ -1,0 +1,1 @@
+"""The capacity ledger's rules: pure decide and evolve functions over plain state, no I/O."""

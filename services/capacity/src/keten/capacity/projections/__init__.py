@@ -1,0 +1,1 @@
+"""The capacity ledger's read models, one module each."""
