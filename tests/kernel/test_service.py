@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 from fastapi import APIRouter
 
@@ -77,3 +78,43 @@ async def test_a_service_applies_commands_publishes_events_and_serves_its_projec
     assert "keten_messages_processed_total" in metrics
     assert "KernelTestHappened" in str(asyncapi)
     assert "/counters/{subject}" in openapi["paths"]
+
+
+async def test_a_service_rebuilds_its_projections_and_audits_its_store_on_request(
+    kafka_bootstrap: str, scratch_database: str
+) -> None:
+    await ensure_topic(kafka_bootstrap, TEST_EVENTS_TOPIC)
+    topic = await fresh_topic(kafka_bootstrap, "kernel.admin")
+    spec = ServiceSpec(
+        name=f"kerneltest{uuid.uuid4().hex[:6]}",
+        default_port=0,
+        subscriptions=[Subscription("commands", (topic,), {"KernelTestDo": apply_command})],
+        projections=[CountersProjection()],
+        routes=counters_routes,
+    )
+    subject = f"case-{uuid.uuid4().hex[:8]}"
+    async with running_service(spec, scratch_database, kafka_bootstrap) as api:
+        await publish_raw(
+            kafka_bootstrap,
+            topic,
+            [(subject.encode(), command_json(i, subject=subject)) for i in range(1, 11)],
+        )
+
+        async def projected() -> bool:
+            found: dict[str, int] = (await api.get(f"/counters/{subject}")).json()
+            return found["events"] == 10
+
+        await eventually(projected)
+        lines = [
+            orjson.loads(line)
+            for line in (await api.post("/admin/projections/counters/rebuild")).text.splitlines()
+        ]
+        audit = (await api.get("/admin/audit")).json()
+        digests = (await api.get("/admin/projections")).json()
+
+    assert lines[-2] == {"done": 10, "total": 10}
+    result = lines[-1]["result"]
+    assert result["equal"] is True
+    assert result["events"] == 10
+    assert digests == {"counters": result["live_digest"]}
+    assert audit == {"events": 10, "streams": 1, "clean": True, "findings": []}

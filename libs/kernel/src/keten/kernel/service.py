@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from keten.contracts.messages import Event
 from keten.kernel import schema
+from keten.kernel.admin import admin_router
 from keten.kernel.clock import Clock, SimulatedClock, WallClock
 from keten.kernel.consumer import Handler, RecordProcessor, subscribe
 from keten.kernel.db import Pool, create_pool
@@ -184,6 +185,7 @@ def http_app(service: Service) -> FastAPI:
             context["ctx"] = ctx
             if service.spec.routes is not None:
                 app.include_router(service.spec.routes(ctx))
+            app.include_router(admin_router(ctx.pool, dict(ctx.projections)))
             yield
 
     app = FastAPI(
