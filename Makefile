@@ -20,7 +20,7 @@ lint: setup
 	@$(ENV) uv run --frozen ruff check . && uv run --frozen ruff format --check .
 
 typecheck: setup
-	@$(ENV) uv run --frozen mypy libs services tests infra
+	@$(ENV) uv run --frozen mypy libs services apps tests infra
 
 pytest: infra-up
 	@$(ENV) uv run --frozen pytest $(PYTEST_ARGS)

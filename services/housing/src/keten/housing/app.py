@@ -1,0 +1,80 @@
+"""The composition root: what housing subscribes to, projects, times and serves."""
+
+from __future__ import annotations
+
+from keten.contracts.alerts import Alert
+from keten.contracts.housing import (
+    Housed,
+    HousingDeadlineApproaching,
+    HousingDeadlineMissed,
+    HousingQuotaSet,
+    PairedWithMunicipality,
+    QuotaTransferred,
+)
+from keten.contracts.topics import (
+    CAPACITY_EVENTS,
+    HOUSING_COMMANDS,
+    PLACEMENT_EVENTS,
+    REGISTRATION_EVENTS,
+)
+from keten.housing import handlers
+from keten.housing.api import routes
+from keten.housing.domain.decision import APPROACHING, MISSED, TRANSIT
+from keten.housing.projections.pairings import PairingsProjection
+from keten.housing.projections.quota import QuotaProjection
+from keten.housing.timer_handlers import on_housing_deadline, on_transit_stay_limit
+from keten.kernel.service import ServiceSpec, Subscription
+
+DESCRIPTION = """Housing: the half-yearly housing quota (taakstelling) per municipality,
+the pairing (koppeling) of permit holders with municipalities, and the 14-week deadline
+from pairing to housing, watched in real time."""
+
+
+def spec() -> ServiceSpec:
+    rejecting = handlers.refusals_rejected
+    commands = Subscription(
+        "commands",
+        (HOUSING_COMMANDS,),
+        {
+            "SetHousingQuota": rejecting(handlers.set_housing_quota),
+            "TransferQuota": rejecting(handlers.transfer_quota),
+            "PairCase": rejecting(handlers.pair_case),
+            "RecordHousing": rejecting(handlers.record_housing),
+        },
+    )
+    permits = Subscription(
+        "permits", (REGISTRATION_EVENTS,), {"PermitGranted": handlers.pair_on_permit}
+    )
+    stays = Subscription(
+        "stays",
+        (PLACEMENT_EVENTS,),
+        {
+            "AdmittedToApplicationCentre": handlers.note_admission,
+            "TransferredToAZC": handlers.note_transfer,
+        },
+    )
+    locations = Subscription(
+        "locations", (CAPACITY_EVENTS,), {"LocationOpened": handlers.note_location}
+    )
+    return ServiceSpec(
+        name="housing",
+        default_port=8083,
+        subscriptions=[commands, permits, stays, locations],
+        projections=[QuotaProjection(), PairingsProjection()],
+        timers={
+            APPROACHING: on_housing_deadline,
+            MISSED: on_housing_deadline,
+            TRANSIT: on_transit_stay_limit,
+        },
+        publishes=[
+            HousingQuotaSet,
+            QuotaTransferred,
+            PairedWithMunicipality,
+            Housed,
+            HousingDeadlineApproaching,
+            HousingDeadlineMissed,
+            Alert,
+        ],
+        routes=routes,
+        description=DESCRIPTION,
+    )

@@ -1,0 +1,1 @@
+"""Housing's domain: pure rules over state and messages, no I/O."""

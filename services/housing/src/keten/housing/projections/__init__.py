@@ -1,0 +1,1 @@
+"""Housing's read models, each rebuildable from the event store."""
