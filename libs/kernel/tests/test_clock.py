@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from keten.kernel.clock import SimulatedClock, WallClock
+from keten.kernel.clock import EventTimeClock, SimulatedClock, WallClock
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -113,3 +113,23 @@ async def test_the_wall_clock_sleeps_no_longer_than_its_real_time_limit() -> Non
     await clock.sleep_until(clock.now() + timedelta(hours=1), max_seconds=0.1)
     # then
     assert loop.time() - began < 1.0
+
+
+async def test_event_time_runs_on_from_the_newest_moment_seen_and_never_back() -> None:
+    start = datetime(2022, 3, 1, 9, 0, tzinfo=UTC)
+    clock = EventTimeClock(start)
+    clock.observe(datetime(2022, 6, 1, tzinfo=UTC))
+    clock.observe(datetime(2022, 4, 1, tzinfo=UTC))
+    now = clock.now()
+    assert datetime(2022, 6, 1, tzinfo=UTC) <= now < datetime(2022, 6, 1, 0, 1, tzinfo=UTC)
+
+
+async def test_an_event_time_sleeper_wakes_when_a_later_message_is_seen() -> None:
+    clock = EventTimeClock(datetime(2022, 3, 1, tzinfo=UTC))
+    due = datetime(2022, 3, 15, tzinfo=UTC)
+    sleeper = asyncio.create_task(clock.sleep_until(due, max_seconds=10))
+    await asyncio.sleep(0.05)
+    assert not sleeper.done()
+    clock.observe(datetime(2022, 3, 16, tzinfo=UTC))
+    await asyncio.wait_for(sleeper, 1)
+    assert clock.now() >= due

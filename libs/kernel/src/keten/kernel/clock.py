@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -81,3 +82,38 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a clock's moments are timezone-aware")
     return moment.astimezone(UTC)
+
+
+class EventTimeClock:
+    """The newest event time seen, running on at real speed in between.
+
+    For simulations and replays of history: timers follow the time of the messages as they
+    arrive (a pairing made on 3 March 2022 is overdue when the stream reaches mid-June 2022,
+    not at once because the wall clock says 2026), and between messages time flows as usual.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._anchor = _utc(start)
+        self._anchor_at = time.monotonic()
+        self._moved = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self._anchor + timedelta(seconds=time.monotonic() - self._anchor_at)
+
+    def observe(self, moment: datetime) -> None:
+        """Moves the time forward to `moment` if it is later than now."""
+        moment = _utc(moment)
+        if moment <= self.now():
+            return
+        self._anchor, self._anchor_at = moment, time.monotonic()
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+
+    async def sleep_until(self, moment: datetime, max_seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_seconds
+        while (left := min((moment - self.now()).total_seconds(), deadline - loop.time())) > 0:
+            moved = self._moved
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    await moved.wait()

@@ -23,9 +23,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from keten.contracts.messages import Event
 from keten.kernel import schema
 from keten.kernel.admin import admin_router
-from keten.kernel.clock import Clock, SimulatedClock, WallClock
+from keten.kernel.clock import Clock, EventTimeClock, WallClock
 from keten.kernel.consumer import Handler, RecordProcessor, subscribe
-from keten.kernel.db import Pool, create_pool
+from keten.kernel.db import Connection, Pool, create_pool
 from keten.kernel.logging import configure, get_logger
 from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
@@ -71,12 +71,16 @@ def make_clock(settings: Settings) -> Clock:
     """Wall-clock time, or (`KETEN_CLOCK=simulated`) the time of the newest message seen, so
     that a simulation's timers follow its simulated time."""
     if settings.clock == "simulated":
-        return SimulatedClock(start=_epoch())
+        return EventTimeClock(start=datetime(2000, 1, 1, tzinfo=UTC))
     return WallClock()
 
 
-def _epoch() -> datetime:
-    return datetime(2000, 1, 1, tzinfo=UTC)
+async def _resume_event_time(clock: Clock, conn: Connection) -> None:
+    """After a restart, simulated time goes on from the newest event in the store."""
+    if isinstance(clock, EventTimeClock):
+        newest = await conn.fetchval("SELECT max(occurred_at) FROM keten.events")
+        if newest is not None:
+            clock.observe(newest)
 
 
 class Service:
@@ -119,6 +123,7 @@ class Service:
         try:
             async with pool.acquire() as conn:
                 await schema.setup(conn)
+                await _resume_event_time(self.clock, conn)
             runners = [ProjectionRunner(pool, p) for p in self.spec.projections]
             for runner in runners:
                 await runner.setup()
@@ -156,7 +161,7 @@ class Service:
     def _subscribe(
         self, pool: Pool, producer: KafkaProducer, committed: Callable[[], None]
     ) -> None:
-        observe = self.clock.set if isinstance(self.clock, SimulatedClock) else (lambda _: None)
+        observe = self.clock.observe if isinstance(self.clock, EventTimeClock) else (lambda _: None)
         for sub in self.spec.subscriptions:
             processor = RecordProcessor(
                 f"{self.spec.name}.{sub.name}",
