@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$KETEN_ROOT"
 dir="$KETEN_STATE/services"
+# Locally the chain runs simulations: timers follow the time of the messages (set `wall` for
+# wall-clock time, as docker-compose.yml does).
+export KETEN_CLOCK="${KETEN_CLOCK:-simulated}"
 mkdir -p "$dir"
 declare -A PORTS=([registration]=8081 [placement]=8082 [housing]=8083 [capacity]=8084)
 
