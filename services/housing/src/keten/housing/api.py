@@ -36,7 +36,7 @@ from keten.housing.projections.pairings import (
 from keten.housing.projections.quota import read_figures
 from keten.housing.reference import national_geography
 from keten.kernel.db import Connection
-from keten.kernel.projections import as_of_copy, live_schema, reading
+from keten.kernel.projections import read_view
 from keten.kernel.service import ServiceContext
 
 PeriodQuery = Annotated[str, Query(pattern=r"^[0-9]{4}-H[12]$", examples=["2026-H1"])]
@@ -72,15 +72,7 @@ class Views:
 
     @asynccontextmanager
     async def read(self, name: str, moment: datetime | None) -> AsyncIterator[Connection]:
-        pool = self._ctx.pool
-        if moment is None:
-            async with reading(pool, live_schema(name)) as conn:
-                yield conn
-            return
-        async with (
-            as_of_copy(pool, self._ctx.projections[name], moment) as schema,
-            reading(pool, schema) as conn,
-        ):
+        async with read_view(self._ctx.pool, self._ctx.projections[name], moment) as conn:
             yield conn
 
 

@@ -8,6 +8,7 @@ from keten.kernel.projections.runner import (
     as_of_schema,
     build_as_of,
     live_digest,
+    read_view,
     rebuild,
     replay_into,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "digest",
     "live_digest",
     "live_schema",
+    "read_view",
     "reading",
     "rebuild",
     "replay_into",

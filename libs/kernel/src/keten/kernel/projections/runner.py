@@ -251,3 +251,16 @@ async def as_of_copy(pool: Pool, projection: Projection, moment: datetime) -> As
                 await checkpoints.remove(lock, _checkpoint(schema))
         finally:
             await lock.execute("SELECT pg_advisory_unlock(hashtext($1))", schema)
+
+
+@contextlib.asynccontextmanager
+async def read_view(
+    pool: Pool, projection: Projection, as_of: datetime | None = None
+) -> AsyncIterator[Connection]:
+    """A read-only connection on the projection's tables: live, or as they stood at `as_of`."""
+    if as_of is None:
+        async with schemas.reading(pool, live_schema(projection.name)) as conn:
+            yield conn
+        return
+    async with as_of_copy(pool, projection, as_of) as schema, schemas.reading(pool, schema) as conn:
+        yield conn
