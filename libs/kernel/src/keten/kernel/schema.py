@@ -5,9 +5,16 @@ from __future__ import annotations
 from keten.kernel import checkpoints, eventstore, timers
 from keten.kernel.consumer import inbox
 from keten.kernel.db import Connection
+from keten.kernel.eventstore import snapshots
 
 
 async def setup(conn: Connection) -> None:
     """Idempotent, and safe from several processes at once (one advisory lock for all)."""
-    for module_setup in (eventstore.setup, checkpoints.setup, inbox.setup, timers.setup):
+    for module_setup in (
+        eventstore.setup,
+        snapshots.setup,
+        checkpoints.setup,
+        inbox.setup,
+        timers.setup,
+    ):
         await module_setup(conn)

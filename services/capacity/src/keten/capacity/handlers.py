@@ -16,7 +16,7 @@ from keten.capacity.domain.decide import (
     decide_open,
     raised_by_placement,
 )
-from keten.capacity.domain.location import LocationState, PlacementFact, fold
+from keten.capacity.domain.location import LocationState, PlacementFact, evolve
 from keten.capacity.domain.refusal import Refused
 from keten.capacity.domain.targets import decide_set_target, fold_target
 from keten.capacity.streams import location_stream, municipality_stream
@@ -36,6 +36,7 @@ from keten.kernel import eventstore
 from keten.kernel.consumer import Delivery, Rejected
 from keten.kernel.db import Connection
 from keten.kernel.eventstore import NewEvent, RecordedEvent
+from keten.kernel.eventstore.snapshots import Aggregate
 from keten.reference import municipality
 
 SOURCE: Final = "keten/capacity"
@@ -69,16 +70,25 @@ async def _append_decided(
     await eventstore.append(conn, stream_id, _version(recorded), caused)
 
 
+# A location's state is kept as a snapshot beside its stream: a busy location has thousands
+# of placement facts, and folding them all for every message would slow each one down.
+LOCATIONS: Final = Aggregate(LocationState, LocationState, evolve)
+
+
 async def _decide_location(
     conn: Connection,
     delivery: Delivery,
     location_id: str,
     decide: Callable[[LocationState], list[Event]],
 ) -> None:
-    def on_state(recorded: list[RecordedEvent]) -> list[Event]:
-        return decide(fold(location_id, (r.message() for r in recorded)))
-
-    await _append_decided(conn, delivery, location_stream(location_id), location_id, on_state)
+    stream_id = location_stream(location_id)
+    loaded = await LOCATIONS.load(conn, stream_id, location_id)
+    try:
+        events = decide(loaded[0])
+    except Refused as refused:
+        raise Rejected(refused.reason) from None
+    caused = [delivery.caused(e, subject=location_id, source=SOURCE) for e in events]
+    await LOCATIONS.append(conn, stream_id, loaded, caused)
 
 
 async def open_location(conn: Connection, delivery: Delivery) -> None:
@@ -129,13 +139,12 @@ async def _record_placement(
         publish=False,
     )
     stream_id = location_stream(location_id)
-    recorded = await eventstore.read_stream(conn, stream_id)
-    state = fold(location_id, (r.message() for r in recorded))
+    loaded = await LOCATIONS.load(conn, stream_id, location_id)
     raised = [
         delivery.caused(e, subject=location_id, source=SOURCE)
-        for e in raised_by_placement(state, fact)
+        for e in raised_by_placement(loaded[0], fact)
     ]
-    await eventstore.append(conn, stream_id, _version(recorded), [kept, *raised])
+    await LOCATIONS.append(conn, stream_id, loaded, [kept, *raised])
 
 
 async def admitted(conn: Connection, delivery: Delivery) -> None:

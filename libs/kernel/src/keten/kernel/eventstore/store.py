@@ -87,10 +87,14 @@ async def append(
     return expected_version + len(events)
 
 
-async def read_stream(conn: Connection, stream_id: str) -> list[RecordedEvent]:
+async def read_stream(
+    conn: Connection, stream_id: str, after_version: int = 0
+) -> list[RecordedEvent]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM keten.events WHERE stream_id = $1 ORDER BY version",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM keten.events"  # noqa: S608 - a constant column list
+        " WHERE stream_id = $1 AND version > $2 ORDER BY version",
         stream_id,
+        after_version,
     )
     return [_recorded(row) for row in rows]
 
