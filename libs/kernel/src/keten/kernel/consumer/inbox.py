@@ -36,6 +36,18 @@ async def seen(conn: Connection, consumer: str, message_id: str) -> bool:
     return found is not None
 
 
+async def seen_among(conn: Connection, consumer: str, message_ids: list[str]) -> set[str]:
+    """Which of these messages were already processed (one query for a whole batch)."""
+    if not message_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT message_id FROM keten.inbox WHERE consumer = $1 AND message_id = ANY($2)",
+        consumer,
+        message_ids,
+    )
+    return {row["message_id"] for row in rows}
+
+
 async def record(
     conn: Connection, consumer: str, message_id: str, incoming: IncomingRecord, outcome: Outcome
 ) -> bool:

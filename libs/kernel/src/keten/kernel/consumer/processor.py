@@ -1,28 +1,33 @@
-"""Exactly-once effects for one consumed record, independent of how it was received.
+"""Exactly-once effects for consumed records, independent of how they were received.
 
-For each record: decode and validate it; if this consumer handles its type, run the handler and
-record the message id in the inbox in one transaction. A record that cannot be decoded,
-validated or applied goes to the topic's dead-letter topic with the reason in its headers; the
-caller then acknowledges it and the partition goes on. A database outage is waited out, never
-dead-lettered: the record is retried until it is stored or the consumer stops.
+Records come in batches (one poll of a partition set). A batch is applied in one database
+transaction: for each record, decode and validate it; if this consumer handles its type, run
+its handler in a savepoint and record its message id in the inbox. One commit for the batch
+amortises the cost of a durable commit over many records; per-partition order is kept.
+
+A record that cannot be decoded, validated or applied goes to its topic's dead-letter topic with
+the reason in its headers (sent before the batch commits: at least once), and the batch goes
+on. A database outage is waited out, never dead-lettered: the batch is retried until it is
+stored or the consumer stops.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Final
 
 import asyncpg
 
-from keten.contracts.envelope import CloudEvent
 from keten.contracts.errors import InvalidMessage, Stage
 from keten.contracts.messages import decode_envelope, message_type, parse_message
 from keten.contracts.topics import dead_letter_topic
 from keten.kernel.consumer import inbox
 from keten.kernel.consumer.model import Delivery, Handler, IncomingRecord, Outcome, Rejected
-from keten.kernel.db import Pool
+from keten.kernel.db import Connection, Pool
 from keten.kernel.eventstore import ConcurrencyError
 from keten.kernel.logging import bound, get_logger
 from keten.kernel.metrics import MESSAGES_DEAD_LETTERED, MESSAGES_PROCESSED
@@ -38,24 +43,34 @@ TRANSIENT_ERRORS: Final = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
 )
-CONFLICTS: Final = (ConcurrencyError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+# Conflicts that only a new transaction can resolve (the whole batch is tried again).
+BATCH_CONFLICTS: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 
 
 class Stopping(Exception):  # noqa: N818
-    """The consumer stopped before the record could be stored: it must be read again."""
+    """The consumer stopped before the records could be stored: they must be read again."""
 
 
-class _DeadLetter(Exception):  # noqa: N818
-    def __init__(self, stage: Stage, error_type: str, reason: str, message_id: str = "") -> None:
-        super().__init__(reason)
-        self.stage: Stage = stage
-        self.error_type = error_type
-        self.reason = reason
-        self.message_id = message_id
+@dataclass(frozen=True)
+class DeadLetter:
+    stage: Stage
+    error_type: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A record after decoding: to apply (handler and delivery), to dead-letter, or to pass."""
+
+    record: IncomingRecord
+    message_id: str
+    delivery: Delivery | None = None
+    handler: Handler | None = None
+    dead: DeadLetter | None = None
 
 
 class RecordProcessor:
-    """Applies records of one consumer (one Kafka consumer group) exactly once."""
+    """Applies the records of one consumer (one Kafka consumer group) exactly once."""
 
     def __init__(  # noqa: PLR0913 - the collaborators, named
         self,
@@ -77,70 +92,115 @@ class RecordProcessor:
         self._observe_time = observe_time
 
     async def process(self, record: IncomingRecord) -> Outcome:
-        try:
-            outcome = await self._apply(record)
-        except _DeadLetter as dead:
-            outcome = await self._dead_letter(record, dead)
-        MESSAGES_PROCESSED.labels(self.name, record.topic, outcome.value).inc()
-        return outcome
+        return (await self.process_batch([record]))[0]
 
-    async def _apply(self, record: IncomingRecord) -> Outcome:
-        envelope = _decode_envelope(record)
+    async def process_batch(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
+        prepared = [self._prepare(record) for record in records]
+        try:
+            outcomes = await self._with_retries(lambda: self._transaction(prepared))
+        except _BatchConflict:
+            # Other transactions keep extending streams this batch writes: one by one.
+            outcomes = []
+            for item in prepared:
+                outcomes += await self._with_retries(partial(self._transaction, [item]))
+        for item, outcome in zip(prepared, outcomes, strict=True):
+            MESSAGES_PROCESSED.labels(self.name, item.record.topic, outcome.value).inc()
+        if Outcome.APPLIED in outcomes:
+            self._on_commit()
+        return outcomes
+
+    def _prepare(self, record: IncomingRecord) -> _Prepared:
+        try:
+            envelope = decode_envelope(record.value)
+        except InvalidMessage as invalid:
+            dead = DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
+            return _Prepared(record, record.position_id, dead=dead)
         self._observe_time(envelope.time)
+        if message_type(envelope.type) is None:
+            reason = f"unknown message type {envelope.type[:60]!r}"
+            return _Prepared(
+                record, envelope.id, dead=DeadLetter("validate", "UnknownType", reason)
+            )
         handler = self._handlers.get(envelope.type)
         if handler is None:
+            return _Prepared(record, envelope.id)
+        try:
+            message = parse_message(envelope)
+        except InvalidMessage as invalid:
+            dead = DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
+            return _Prepared(record, envelope.id, dead=dead)
+        delivery = Delivery(envelope=envelope, message=message, record=record)
+        return _Prepared(record, envelope.id, delivery=delivery, handler=handler)
+
+    async def _transaction(self, prepared: Sequence[_Prepared]) -> list[Outcome]:
+        outgoing: list[OutgoingRecord] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            ids = [item.message_id for item in prepared if item.handler or item.dead]
+            seen = await inbox.seen_among(conn, self.name, ids)
+            outcomes = [await self._one(conn, item, seen, outgoing) for item in prepared]
+            if outgoing:
+                await self._dead_letters.send_all(outgoing)
+        return outcomes
+
+    async def _one(
+        self, conn: Connection, item: _Prepared, seen: set[str], outgoing: list[OutgoingRecord]
+    ) -> Outcome:
+        if item.handler is None and item.dead is None:
             return Outcome.IGNORED
-        delivery = _parse(record, envelope)
+        if item.message_id in seen:
+            return Outcome.DUPLICATE
+        seen.add(item.message_id)  # the same message twice in one batch
+        dead = item.dead or await self._apply(conn, item)
+        outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
+        if not await inbox.record(conn, self.name, item.message_id, item.record, outcome):
+            raise asyncpg.SerializationError("processed concurrently")
+        if dead is not None:
+            outgoing.append(self._dead_letter(item.record, dead))
+        return outcome
+
+    async def _apply(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
+        """Runs the handler in a savepoint; a refusal undoes only this record's writes."""
+        assert item.handler is not None
+        assert item.delivery is not None
+        envelope = item.delivery.envelope
         with bound(
             consumer=self.name,
             message_id=envelope.id,
             message_type=envelope.type,
-            correlation_id=delivery.correlation_id,
+            correlation_id=item.delivery.correlation_id,
             causation_id=envelope.causationid,
         ):
-            outcome = await self._with_retries(lambda: self._transaction(handler, delivery))
-            if outcome is Outcome.APPLIED:
-                self._on_commit()
-            log.debug("message.processed", outcome=outcome.value)
-            return outcome
+            for attempt in range(CONFLICT_RETRIES):
+                try:
+                    async with conn.transaction():
+                        await item.handler(conn, item.delivery)
+                except ConcurrencyError:
+                    await asyncio.sleep(0.002 * attempt)
+                    continue
+                except Rejected as rejected:
+                    return DeadLetter("business", "Rejected", rejected.reason)
+                except InvalidMessage as invalid:
+                    return DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
+                except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
+                    raise
+                except Exception as exc:
+                    # The exception's text may quote data; only its type travels on.
+                    log.exception("handler.failed", error=type(exc).__name__)
+                    return DeadLetter("business", type(exc).__name__, "unexpected error")
+                else:
+                    return None
+        return DeadLetter("business", "Conflict", "stream kept changing")
 
-    async def _transaction(self, handler: Handler, delivery: Delivery) -> Outcome:
-        message_id = delivery.envelope.id
-        async with self._pool.acquire() as conn, conn.transaction():
-            if await inbox.seen(conn, self.name, message_id):
-                return Outcome.DUPLICATE
-            try:
-                await handler(conn, delivery)
-            except Rejected as rejected:
-                raise _DeadLetter("business", "Rejected", rejected.reason, message_id) from None
-            except InvalidMessage as invalid:
-                raise _DeadLetter(
-                    invalid.stage, "InvalidMessage", invalid.reason, message_id
-                ) from None
-            except (*TRANSIENT_ERRORS, *CONFLICTS):
-                raise
-            except Exception as exc:
-                # The handler's own message may quote data; only its type travels on.
-                log.exception("handler.failed", error=type(exc).__name__)
-                raise _DeadLetter(
-                    "business", type(exc).__name__, "unexpected error", message_id
-                ) from None
-            if not await inbox.record(
-                conn, self.name, message_id, delivery.record, Outcome.APPLIED
-            ):
-                raise asyncpg.SerializationError("processed concurrently")
-        return Outcome.APPLIED
-
-    async def _with_retries(self, attempt: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    async def _with_retries(self, attempt: Callable[[], Awaitable[list[Outcome]]]) -> list[Outcome]:
         conflicts = 0
         delay = 0.1
         while True:
             try:
                 return await attempt()
-            except CONFLICTS:
+            except BATCH_CONFLICTS:
                 conflicts += 1
                 if conflicts >= CONFLICT_RETRIES:
-                    raise _DeadLetter("business", "Conflict", "stream kept changing") from None
+                    raise _BatchConflict from None
                 await asyncio.sleep(0.005 * conflicts)
             except TRANSIENT_ERRORS as exc:
                 if self._stopping():
@@ -149,24 +209,7 @@ class RecordProcessor:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _dead_letter(self, record: IncomingRecord, dead: _DeadLetter) -> Outcome:
-        message_id = dead.message_id or record.position_id
-        if await self._with_retries(lambda: self._seen(message_id)) is Outcome.DUPLICATE:
-            return Outcome.DUPLICATE
-        headers = (
-            ("error.stage", dead.stage.encode()),
-            ("error.type", dead.error_type.encode()),
-            ("error.message", dead.reason.encode()),
-            ("original.topic", record.topic.encode()),
-            ("original.partition", str(record.partition).encode()),
-            ("original.offset", str(record.offset).encode()),
-            ("original.consumer", self.name.encode()),
-        )
-        topic = dead_letter_topic(record.topic)
-        await self._dead_letters.send_all(
-            [OutgoingRecord(topic=topic, value=record.value, key=record.key, headers=headers)]
-        )
-        await self._with_retries(lambda: self._record_dead_letter(record, message_id))
+    def _dead_letter(self, record: IncomingRecord, dead: DeadLetter) -> OutgoingRecord:
         MESSAGES_DEAD_LETTERED.labels(self.name, record.topic, dead.stage).inc()
         log.warning(
             "message.dead_lettered",
@@ -177,33 +220,22 @@ class RecordProcessor:
             stage=dead.stage,
             error_type=dead.error_type,
         )
-        return Outcome.DEAD_LETTERED
-
-    async def _seen(self, message_id: str) -> Outcome:
-        async with self._pool.acquire() as conn:
-            seen = await inbox.seen(conn, self.name, message_id)
-        return Outcome.DUPLICATE if seen else Outcome.APPLIED
-
-    async def _record_dead_letter(self, record: IncomingRecord, message_id: str) -> Outcome:
-        async with self._pool.acquire() as conn:
-            await inbox.record(conn, self.name, message_id, record, Outcome.DEAD_LETTERED)
-        return Outcome.DEAD_LETTERED
-
-
-def _decode_envelope(record: IncomingRecord) -> CloudEvent:
-    try:
-        envelope = decode_envelope(record.value)
-    except InvalidMessage as invalid:
-        raise _DeadLetter(invalid.stage, "InvalidMessage", invalid.reason) from None
-    if message_type(envelope.type) is None:
-        reason = f"unknown message type {envelope.type[:60]!r}"
-        raise _DeadLetter("validate", "UnknownType", reason, envelope.id)
-    return envelope
+        headers = (
+            ("error.stage", dead.stage.encode()),
+            ("error.type", dead.error_type.encode()),
+            ("error.message", dead.reason.encode()),
+            ("original.topic", record.topic.encode()),
+            ("original.partition", str(record.partition).encode()),
+            ("original.offset", str(record.offset).encode()),
+            ("original.consumer", self.name.encode()),
+        )
+        return OutgoingRecord(
+            topic=dead_letter_topic(record.topic),
+            value=record.value,
+            key=record.key,
+            headers=headers,
+        )
 
 
-def _parse(record: IncomingRecord, envelope: CloudEvent) -> Delivery:
-    try:
-        message = parse_message(envelope)
-    except InvalidMessage as invalid:
-        raise _DeadLetter(invalid.stage, "InvalidMessage", invalid.reason, envelope.id) from None
-    return Delivery(envelope=envelope, message=message, record=record)
+class _BatchConflict(Exception):  # noqa: N818
+    """The batch kept conflicting with other transactions."""

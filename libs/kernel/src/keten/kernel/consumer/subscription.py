@@ -1,21 +1,21 @@
-"""The faststream glue: a Kafka subscriber whose offsets are committed only after the record's
-effect (or its dead letter) is stored.
+"""The faststream glue: a Kafka subscriber whose offsets are committed only after the effects
+of its records (or their dead letters) are stored.
 
 faststream's Kafka default (ACK_FIRST) commits before the handler runs, and a plain `ack()`
-commits every partition's position; so the subscriber acknowledges manually, record by record.
-An exception escaping a faststream handler would let later commits pass the record: every
-failure is therefore caught here and the record is sought back to be read again.
+commits every partition's position; so the subscriber acknowledges manually, with the offsets
+of exactly the records it stored. An exception escaping a faststream handler would let later
+commits pass the records: every failure is caught here and the batch is sought back.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+import dataclasses
+from typing import Any, Final, cast
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
-from faststream.message import StreamMessage
 
 from keten.kernel.consumer.model import IncomingRecord
 from keten.kernel.consumer.processor import RecordProcessor, Stopping
@@ -24,10 +24,8 @@ from keten.kernel.metrics import CONSUMER_LAG
 
 log = get_logger(__name__)
 
-
-def raw_body(message: StreamMessage[Any]) -> bytes:
-    """No decoding by faststream: the processor decodes, and dead-letters what it cannot."""
-    return message.body
+BATCH_RECORDS: Final = 200
+BATCH_WAIT_MS: Final = 50
 
 
 def incoming(raw: Any) -> IncomingRecord:
@@ -41,45 +39,77 @@ def incoming(raw: Any) -> IncomingRecord:
     )
 
 
+def _readable_headers(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
+    """faststream decodes headers as UTF-8 and drops a record it cannot: keep such a record,
+    with its unreadable header values emptied (its key and value go on untouched)."""
+    return dataclasses.replace(
+        record, headers=[(name, _readable(value)) for name, value in record.headers or ()]
+    )
+
+
+def _readable(value: bytes) -> bytes:
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return b""
+    return value
+
+
+async def _safe_parser(message: Any, original: Any) -> Any:
+    return await original(tuple(_readable_headers(r) for r in message))
+
+
+def _offsets(records: list[IncomingRecord]) -> dict[TopicPartition, int]:
+    """The next offset to read, per partition: one past the last record stored."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+    return offsets
+
+
 def subscribe(
     broker: KafkaBroker, processor: RecordProcessor, *topics: str, description: str = ""
 ) -> None:
     """Subscribes `processor` to `topics` as the consumer group `processor.name`."""
 
-    async def consume(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001 - raw in msg
+    async def consume(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001 - raw in msg
         raw = msg.raw_message
-        record = incoming(raw)
+        records = [incoming(r) for r in (raw if isinstance(raw, tuple) else (raw,))]
         consumer = cast("AIOKafkaConsumer", msg.consumer)
         try:
-            await processor.process(record)
-            partition = TopicPartition(record.topic, record.partition)
-            await consumer.commit({partition: record.offset + 1})
+            await processor.process_batch(records)
+            offsets = _offsets(records)
+            await consumer.commit(offsets)
         except Stopping:
             await msg.nack()
             return
-        except Exception as exc:  # noqa: BLE001 - never let faststream skip the record
+        except Exception as exc:  # noqa: BLE001 - never let faststream skip the records
             log.warning(
-                "record.retry",
+                "batch.retry",
                 consumer=processor.name,
                 error=type(exc).__name__,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
+                records=len(records),
             )
             await msg.nack()
             await asyncio.sleep(1.0)
             return
-        highwater = consumer.highwater(partition)
-        if highwater is not None:
-            CONSUMER_LAG.labels(processor.name, record.topic, record.partition).set(
-                max(highwater - record.offset - 1, 0)
-            )
+        for partition, next_offset in offsets.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                CONSUMER_LAG.labels(processor.name, partition.topic, partition.partition).set(
+                    max(highwater - next_offset, 0)
+                )
 
     broker.subscriber(
         *topics,
         group_id=processor.name,
         ack_policy=AckPolicy.MANUAL,
-        decoder=raw_body,
+        batch=True,
+        max_records=BATCH_RECORDS,
+        batch_timeout_ms=BATCH_WAIT_MS,
+        parser=_safe_parser,
+        decoder=lambda message: message.body,
         auto_offset_reset="earliest",
         title=f"{processor.name}:{','.join(topics)}",
         description=description or None,
