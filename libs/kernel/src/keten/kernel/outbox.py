@@ -10,6 +10,7 @@ stream, global order is version order, so a subject's events reach its partition
 from __future__ import annotations
 
 import asyncio
+import time
 import contextlib
 from typing import Final
 
@@ -23,6 +24,7 @@ from keten.kernel.producer import OutgoingRecord, Producer
 
 log = get_logger(__name__)
 HEADERS: Final = (("content-type", CONTENT_TYPE.encode()),)
+BACKLOG_EVERY_SECONDS: Final = 1.0
 
 
 def to_record(event: RecordedEvent) -> OutgoingRecord:
@@ -81,8 +83,12 @@ class OutboxRelay:
         return count
 
     async def run(self, stop: asyncio.Event) -> None:
+        measured = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() - measured > BACKLOG_EVERY_SECONDS:
+                    await self.backlog()
+                    measured = time.monotonic()
                 read = await self.relay_once()
             except Exception as exc:  # noqa: BLE001 - keep relaying; the batch is retried
                 log.warning("relay.failed", relay=self._name, error=type(exc).__name__)
