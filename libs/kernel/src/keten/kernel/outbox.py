@@ -10,8 +10,8 @@ stream, global order is version order, so a subject's events reach its partition
 from __future__ import annotations
 
 import asyncio
-import time
 import contextlib
+import time
 from typing import Final
 
 from keten.contracts.envelope import CONTENT_TYPE
