@@ -1,0 +1,146 @@
+"""The whole chain for end-to-end tests: a Kafka broker of its own (fresh state), a fresh
+database per service, and the four services as processes, as `keten up` runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from tests.conftest import ROOT, Infra
+from tests.support.services import free_port
+
+SERVICES = ("registration", "placement", "housing", "capacity")
+
+
+@dataclass
+class Chain:
+    """A running chain; `env` is what a client (the `keten` command) needs to reach it."""
+
+    state: Path
+    kafka_bootstrap: str
+    databases: dict[str, str]
+    ports: dict[str, int]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=self.kafka_bootstrap)
+        for service, port in self.ports.items():
+            env[f"KETEN_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
+        return env
+
+    def start(self, service: str) -> None:
+        log = (self.state / f"{service}.log").open("ab")
+        env = dict(
+            self.env,
+            DATABASE_URL=self.databases[service],
+            HTTP_PORT=str(self.ports[service]),
+            KETEN_CLOCK="simulated",
+            LOG_LEVEL="warning",
+        )
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", f"keten.{service}"], env=env, stdout=log, stderr=log
+        )
+
+    def kill(self, service: str) -> None:
+        """SIGKILL: no shutdown, no flush; whatever was not committed is lost."""
+        process = self.processes.pop(service)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    async def wait_ready(self, timeout: float = 90) -> None:
+        async with httpx.AsyncClient(timeout=5) as client, asyncio.timeout(timeout):
+            for service in SERVICES:
+                while True:
+                    process = self.processes[service]
+                    if process.poll() is not None:
+                        log = (self.state / f"{service}.log").read_text()[-2000:]
+                        raise RuntimeError(f"{service} exited {process.returncode}: {log}")
+                    with contextlib.suppress(httpx.TransportError):
+                        url = f"http://127.0.0.1:{self.ports[service]}/ready"
+                        if (await client.get(url)).status_code == 200:
+                            break
+                    await asyncio.sleep(0.2)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def _run(script: str, env: Mapping[str, str]) -> None:
+    subprocess.run(
+        ["bash", "-c", f"source infra/env.sh && {script}"],
+        cwd=ROOT,
+        env=dict(env),
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextlib.asynccontextmanager
+async def fresh_chain(infra: Infra, state: Path) -> AsyncIterator[Chain]:
+    """Kafka on free ports with its state in `state`, fresh databases, the four services."""
+    kafka_port, controller_port = free_port(), free_port()
+    kafka_env = dict(
+        os.environ,
+        KETEN_STATE=str(state),
+        KAFKA_PORT=str(kafka_port),
+        KAFKA_CONTROLLER_PORT=str(controller_port),
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}",
+    )
+    _run("infra/kafka/start.sh && uv run --frozen python infra/topics.py", kafka_env)
+    suffix = uuid.uuid4().hex[:8]
+    databases = await _create_databases(infra.admin_database_url, suffix)
+    chain = Chain(
+        state=state,
+        kafka_bootstrap=f"127.0.0.1:{kafka_port}",
+        databases=databases,
+        ports={service: free_port() for service in SERVICES},
+    )
+    try:
+        for service in SERVICES:
+            chain.start(service)
+        await chain.wait_ready()
+        yield chain
+    finally:
+        chain.stop_all()
+        _run("infra/kafka/stop.sh", kafka_env)
+        await _drop_databases(infra.admin_database_url, databases)
+
+
+async def _create_databases(admin_url: str, suffix: str) -> dict[str, str]:
+    conn = await asyncpg.connect(admin_url)
+    base = admin_url.rsplit("/", 1)[0]
+    try:
+        names = {service: f"e2e_{service}_{suffix}" for service in SERVICES}
+        for name in names.values():
+            await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return {service: f"{base}/{name}" for service, name in names.items()}
+
+
+async def _drop_databases(admin_url: str, databases: Mapping[str, str]) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        for url in databases.values():
+            await conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+    finally:
+        await conn.close()
