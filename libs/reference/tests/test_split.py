@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keten.housing.domain.quota import split_national_quota
 from keten.housing.reference import national_geography
+from keten.reference import split_national_quota
 
 
 def test_a_national_quota_split_over_the_342_municipalities_adds_up_exactly() -> None:
