@@ -20,12 +20,18 @@ lint: setup
 	@$(ENV) uv run --frozen ruff check . && uv run --frozen ruff format --check .
 
 typecheck: setup
-	@$(ENV) uv run --frozen mypy libs services apps tests infra
+	@$(ENV) uv run --frozen mypy libs services apps tests infra bench
 
 pytest: infra-up
 	@$(ENV) uv run --frozen pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck pytest bench-smoke
+
+bench: infra-up
+	@$(ENV) uv run --frozen python -m bench
+
+bench-smoke: infra-up
+	@$(ENV) uv run --frozen python -m bench --smoke
 
 down:
 	@$(ENV) infra/down.sh
