@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from keten.cli import admin, stack
+from keten.cli.simulate.command import simulate
+from keten.cli.simulate.scenarios import SCENARIOS
 
 
 def _time(text: str) -> datetime:
@@ -16,12 +19,41 @@ def _time(text: str) -> datetime:
     return moment
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("give a number >= 0")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("give a fraction above 0, at most 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="keten", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start Kafka, PostgreSQL and the four services")
     commands.add_parser("down", help="stop them all")
     commands.add_parser("status", help="each service with its consumer lag")
+    sim = commands.add_parser("simulate", help="publish a realistic stream of commands")
+    sim.add_argument("--scenario", choices=sorted(SCENARIOS), default="demo")
+    sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
+    sim.add_argument(
+        "--speed",
+        type=_positive,
+        help="simulated seconds per wall-clock second (0: as fast as the chain goes; "
+        "default per scenario)",
+    )
+    sim.add_argument(
+        "--scale",
+        type=_fraction,
+        help="persons and places as a fraction of the public figures (default per scenario)",
+    )
+    sim.add_argument("--summary-json", type=Path, help="also write the summary to this file")
     rebuild = commands.add_parser("rebuild", help="replay a projection and compare digests")
     rebuild.add_argument("targets", nargs="*", help="<service>.<projection> ...")
     rebuild.add_argument("--all", action="store_true", help="every projection of every service")
@@ -31,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per subcommand
     args = parser().parse_args(argv)
     match args.command:
         case "up":
@@ -40,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             return stack.down()
         case "status":
             return stack.status()
+        case "simulate":
+            return simulate(
+                args.scenario,
+                args.seed,
+                speed=args.speed,
+                scale=args.scale,
+                summary_json=args.summary_json,
+            )
         case "rebuild":
             targets = ["--all"] if args.all else args.targets
             if not targets:

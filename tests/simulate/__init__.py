@@ -1,0 +1,1 @@
+"""End-to-end checks of `keten simulate` against the real broker and services."""
