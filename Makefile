@@ -14,6 +14,8 @@ infra-up: setup
 
 run: infra-up
 	@$(ENV) infra/services.sh start
+	@$(ENV) uv run --frozen keten simulate --scenario demo --seed 1
+	@$(ENV) infra/services.sh status
 	@$(ENV) echo "keten: up (Kafka $$KAFKA_BOOTSTRAP_SERVERS, PostgreSQL 127.0.0.1:$$PGPORT); stop with make down"
 
 lint: setup

@@ -49,6 +49,7 @@ case "${1:-}" in
   stop) for s in $KETEN_SERVICES; do stop "$s"; done ;;
   status) for s in $KETEN_SERVICES; do
             if curl -fs "http://127.0.0.1:${PORTS[$s]}/ready" > /dev/null 2>&1; then
-              echo "$s: ready"; else echo "$s: down"; fi; done ;;
+              echo "$s: running on http://127.0.0.1:${PORTS[$s]} (OpenAPI /docs, AsyncAPI /asyncapi.json)"
+            else echo "$s: down"; fi; done ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
