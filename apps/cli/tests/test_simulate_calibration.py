@@ -37,6 +37,18 @@ def test_crisis_occupancy_rises_past_the_stable_stock_as_in_2022() -> None:
     assert max(occupied[d] for d in occupied if d.year == 2022) > 41_000 * 0.1
 
 
+def test_crisis_obligations_carry_the_backlog_as_in_the_public_table() -> None:
+    """Quota plus the balance carried: 2022-H1 13,748, 2022-H2 15,333, 2023-H1 19,418."""
+    counts = crisis().forecast.counts
+    quotas = {"2022-H1": 1_000, "2022-H2": 1_350, "2023-H1": 2_120}
+    obligations = {"2022-H1": 13_748, "2022-H2": 15_333, "2023-H1": 19_418}
+    backlog = 375  # the run-in's half year: what 2021 left over
+    for period, quota in quotas.items():
+        obligation = quota + backlog
+        assert _near(obligation, obligations[period] * 0.1, 0.02), period
+        backlog = obligation - counts[f"housed_persons:{period}"]
+
+
 def test_crisis_houses_as_many_persons_per_half_year_as_were_housed() -> None:
     counts = crisis().forecast.counts
     housed = {"2022-H1": 11_934, "2022-H2": 17_126, "2023-H1": 14_296}
@@ -57,7 +69,7 @@ def test_quotas_are_the_national_figures_split_over_every_municipality() -> None
         if isinstance(step.message, SetHousingQuota):
             quotas[step.message.period] += step.message.persons
             municipalities[step.message.period] += 1
-    assert quotas == {"2021-H2": 1_100, "2022-H1": 1_000, "2022-H2": 1_350, "2023-H1": 2_120}
+    assert quotas == {"2021-H2": 375, "2022-H1": 1_000, "2022-H2": 1_350, "2023-H1": 2_120}
     assert set(municipalities.values()) == {342}
 
 
@@ -97,7 +109,7 @@ def test_nationalities_and_tracks_follow_the_inflow() -> None:
     assert 0.10 <= tracks["safe_country"] / sum(tracks.values()) <= 0.25
 
 
-def test_the_demo_is_a_quarter_year_of_about_a_thousand_households() -> None:
+def test_the_demo_is_a_quarter_year_of_several_hundred_households() -> None:
     plan = generate(DEMO, 1)
     assert (plan.end - plan.start).days == 91
-    assert 800 <= plan.forecast.counts["households"] <= 1_500
+    assert 600 <= plan.forecast.counts["households"] <= 1_200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 
+from keten.cli.simulate.effects import effects_of
 from keten.cli.simulate.generator import generate
 from keten.cli.simulate.plan import HousingReport, Plan
 from keten.cli.simulate.routing import partition_of
@@ -107,3 +108,12 @@ def test_locations_open_before_anyone_applies_at_them() -> None:
         for location in (centre, target):
             if location is not None:
                 assert opened[location] < step.at
+
+
+def test_every_command_has_events_to_wait_for_and_a_move_on_leaves_no_place() -> None:
+    plan = crisis_plan()
+    for step in plan.steps:
+        assert effects_of(step), step.message.type_name()
+    onward = [s for s in plan.steps if isinstance(s.message, HousingReport) and s.message.moving_on]
+    assert onward
+    assert all(kind != "LeftReception" for s in onward for _, kind, _ in effects_of(s))

@@ -11,12 +11,15 @@ from __future__ import annotations
 import heapq
 import random
 from datetime import date, timedelta
+from typing import Final
 
 from keten.cli.simulate.calendar import days, period_of, period_start
 from keten.cli.simulate.lifecycle import Life, Setting
 from keten.cli.simulate.parameters import Housing
 from keten.cli.simulate.people import pick
 from keten.cli.simulate.plan import HousingReport
+
+SATURDAY: Final = 5
 
 
 def _daily_pace(housing: Housing, day: date, scale: float) -> float:
@@ -52,6 +55,8 @@ def plan_housing(rng: random.Random, setting: Setting, lives: list[Life]) -> Non
         # The run-in builds the population present at the start: nobody leaves it for a home.
         if day >= setting.scenario.start:
             credit += _daily_pace(housing, day, setting.scenario.scale)
+        if day.weekday() >= SATURDAY:
+            continue  # municipalities house on working days; the week's pace is kept
         while queue and credit >= queue[0][2].persons:
             _, _, life = heapq.heappop(queue)
             credit -= life.persons
@@ -69,5 +74,6 @@ def _house(rng: random.Random, setting: Setting, life: Life, day: date) -> None:
     life.housed.append((day, kind))
     if kind == "transit" and rng.random() < housing.move_on_share:
         moved_on = day + timedelta(days=housing.move_on_after.draw(rng))
-        if life.add(rng, setting, moved_on, HousingReport(life.case_id, "regular")):
+        onward = HousingReport(life.case_id, "regular", moving_on=True)
+        if life.add(rng, setting, moved_on, onward):
             life.housed.append((moved_on, "regular"))

@@ -45,6 +45,7 @@ class HousingReport:
 
     case_id: str
     kind: HousingKind
+    moving_on: bool = False  # from a transit location: the household left reception before
     topic = HOUSING_COMMANDS
 
     def resolve(self, municipality_code: str) -> RecordHousing:

@@ -67,9 +67,8 @@ def _offset(found: Mapping[TopicPartition, Any], partition: TopicPartition) -> i
 class Quiescence:
     """Waits until the services have applied everything sent to them."""
 
-    def __init__(self, bootstrap: str, settle: float = 0.05, patience: float = 600.0) -> None:
+    def __init__(self, bootstrap: str, patience: float = 600.0) -> None:
         self._bootstrap = bootstrap
-        self._settle = settle
         self._patience = patience
         self._backlog_metric: bool | None = None  # whether any service exposes it
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -142,9 +141,9 @@ class Quiescence:
         self._backlog_metric = bool(found)
         return sum(found)
 
-    async def wait(self, client: httpx.AsyncClient) -> None:
-        """Returns once every group is at the end and the ends held still for `settle`;
-        gives up after `patience` seconds."""
+    async def wait(self, client: httpx.AsyncClient, settle: float = 0.05) -> None:
+        """Returns once every group is at the end and the ends held still for `settle`
+        seconds; gives up after `patience` seconds."""
         deadline = time.monotonic() + self._patience
         quiet: dict[TopicPartition, int] | None = None
         while time.monotonic() < deadline:
@@ -152,5 +151,5 @@ class Quiescence:
             if behind == 0 and ends == quiet and await self._relay_backlog(client) == 0:
                 return
             quiet = ends if behind == 0 else None
-            await asyncio.sleep(self._settle if behind == 0 else 0.03)
+            await asyncio.sleep(settle if behind == 0 else 0.03)
         raise ChainStalledError(f"the services did not catch up within {self._patience:.0f} s")

@@ -121,7 +121,9 @@ CRISIS_2022: Final = Scenario(
     # Assumption: about 17,000 family members a year join a permit holder.
     reunification=_months(2022, 1, [1400] * 18),
     # domain.md: the housing quota per half year (answer to parliamentary questions 2024Z12156).
-    quotas={"2021-H2": 11_000, "2022-H1": 10_000, "2022-H2": 13_500, "2023-H1": 21_200},
+    # Nobody is housed during the run-in, so its half year stands for what 2021 left over: its
+    # quota is the backlog carried into 2022-H1 (13,748 obligation - 10,000 quota = 3,748).
+    quotas={"2021-H2": 3_748, "2022-H1": 10_000, "2022-H2": 13_500, "2023-H1": 21_200},
     people=PEOPLE,
     joining=JOINING,
     procedure=Procedure(
@@ -167,10 +169,10 @@ CRISIS_2022: Final = Scenario(
 
 DEMO: Final = Scenario(
     name="demo",
-    title="A quarter year, February to April 2024, at 1:8",
+    title="A quarter year, February to April 2024, at 1:10",
     start=date(2024, 2, 5),
     days=91,
-    scale=0.125,
+    scale=0.1,
     population=Population(persons=6_000, run_in_days=35, permit_share=0.35),
     # domain.md: 32,175 first applications in 2024; the months are an assumption.
     applications=_months(2024, 2, [2300, 2500, 2600, 2700]),

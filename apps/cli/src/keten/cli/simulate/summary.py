@@ -157,6 +157,7 @@ async def summarise(
         "by_type": dict(sorted(published.commands.items())),
         "dead_lettered": dict(sorted(observed.dead_letters.items())),
         "housing_reports_without_pairing": published.unpaired_housing,
+        "expected_events_missing": published.missing_effects,
     }
     return {
         "scenario": plan.scenario,

@@ -12,15 +12,23 @@ from typing import Any, Final
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from keten.cli.simulate.effects import MUNICIPALITY_EVENTS, Effect, kind_of
 from keten.cli.simulate.plan import HousingReport, Plan, Step
 from keten.cli.simulate.quiescence import Quiescence
 from keten.contracts.envelope import CONTENT_TYPE
 from keten.contracts.messages import make_envelope
-from keten.contracts.topics import ALERTS, COMMAND_TOPICS, HOUSING_EVENTS, dead_letter_topic
+from keten.contracts.topics import (
+    ALERTS,
+    COMMAND_TOPICS,
+    EVENT_TOPICS,
+    HOUSING_EVENTS,
+    dead_letter_topic,
+)
 
 HEADERS: Final = [("content-type", CONTENT_TYPE.encode())]
 CATCH_UP_SECONDS: Final = 120.0
-OBSERVED: Final = (HOUSING_EVENTS, ALERTS, *(dead_letter_topic(t) for t in COMMAND_TOPICS))
+EFFECTS_PATIENCE_SECONDS: Final = 30.0
+OBSERVED: Final = (*EVENT_TOPICS, ALERTS, *(dead_letter_topic(t) for t in COMMAND_TOPICS))
 
 
 class Sender:
@@ -69,13 +77,14 @@ class Observed:
     """What the run's records did, as the outbound topics tell."""
 
     pairings: dict[str, str] = field(default_factory=dict)  # case id -> municipality
+    effects: Counter[Effect] = field(default_factory=Counter)
     alerts: Counter[str] = field(default_factory=Counter)
     dead_letters: Counter[str] = field(default_factory=Counter)  # message type -> count
     dead_letter_reasons: list[str] = field(default_factory=list)
 
 
 class Observer:
-    """Reads housing.events, alerts and the command dead-letter topics from where they stood
+    """Reads the event topics, alerts and the command dead-letter topics from where they stood
     when the run began, keeping what concerns the run's subjects (`<run id>-…`)."""
 
     def __init__(self, bootstrap: str, run_id: str, quiescence: Quiescence) -> None:
@@ -118,14 +127,21 @@ class Observer:
 
     def _take(self, topic: str, key: bytes | None, value: bytes | None, headers: Any) -> None:
         subject = key.decode(errors="replace") if key is not None else ""
-        if value is None or not subject.startswith(self._prefix):
+        if value is None:
             return
+        mine = subject.startswith(self._prefix)
+        if not mine and b"QuotaSet" not in value and b"TargetSet" not in value:
+            return  # cheap: only municipality facts are counted from any run
         try:
             event = orjson.loads(value)
         except orjson.JSONDecodeError:
             event = {}
         kind = event.get("type", "undecodable") if isinstance(event, dict) else "undecodable"
         data = event.get("data", {}) if isinstance(event, dict) else {}
+        if not mine and kind not in MUNICIPALITY_EVENTS:
+            return
+        if topic in EVENT_TOPICS:
+            self.seen.effects[(topic, kind_of(kind, data), subject)] += 1
         if topic == HOUSING_EVENTS and kind == "PairedWithMunicipality":
             self.seen.pairings[data["case_id"]] = data["municipality_code"]
         elif topic == ALERTS:
@@ -135,6 +151,22 @@ class Observer:
             reason = dict(headers or ()).get("error.message", b"").decode(errors="replace")
             if len(self.seen.dead_letter_reasons) < 10:
                 self.seen.dead_letter_reasons.append(f"{kind}: {reason}")
+
+    async def wait_for(self, needed: dict[Effect, int]) -> int:
+        """Waits until every effect has been seen as often as needed; gives up when nothing
+        new arrives for a while (a command went to a dead-letter topic). Returns how many
+        effects were still missing then."""
+        effects = self.seen.effects
+        missing = {e: n for e, n in needed.items() if effects[e] < n}
+        while missing:
+            moved = self._moved
+            try:
+                async with asyncio.timeout(EFFECTS_PATIENCE_SECONDS):
+                    await moved.wait()
+            except TimeoutError:
+                return len(missing)
+            missing = {e: n for e, n in missing.items() if effects[e] < n}
+        return 0
 
     async def catch_up(self) -> None:
         """Returns once everything on the observed topics up to now has been read."""
