@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from keten.cli.simulate.quota import national_split, split_national_quota
-from keten.reference import municipalities
+from keten.reference import municipalities, split_national_quota, split_over_municipalities
 
 
 def test_the_split_adds_up_to_the_national_figure() -> None:
     for total in (0, 1, 341, 1_000, 13_500, 21_200):
-        split = national_split(total)
+        split = split_over_municipalities(total)
         assert sum(split.values()) == total
         assert set(split) == set(municipalities())
 
 
 def test_the_split_follows_population() -> None:
-    split = national_split(18_750)
+    split = split_over_municipalities(18_750)
     assert split["GM0363"] > split["GM0014"] > split["GM1950"]  # Amsterdam, Groningen, Westerwolde
     population = sum(m.population for m in municipalities().values())
     for code, m in municipalities().items():

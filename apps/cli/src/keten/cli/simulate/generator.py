@@ -20,10 +20,10 @@ from keten.cli.simulate.parameters import Scenario
 from keten.cli.simulate.people import Applicant, applicant, joining_applicant
 from keten.cli.simulate.places import Planner, azcs_per_province, emergency_openings
 from keten.cli.simulate.plan import PHASE_HOURS, Phase, Plan, Step
-from keten.cli.simulate.quota import national_split
 from keten.cli.simulate.routing import IdMaker
 from keten.contracts.capacity import SetReceptionTarget
 from keten.contracts.housing import SetHousingQuota
+from keten.reference import split_over_municipalities
 
 MINISTRY = "rijksoverheid/simulator"
 
@@ -174,7 +174,7 @@ def _quotas(rng: random.Random, scenario: Scenario, first_day: date, end: date) 
             continue
         day = max(period_start(period), first_day)
         assert period_of(day) == period
-        for code, persons in national_split(round(national * scenario.scale)).items():
+        for code, persons in split_over_municipalities(round(national * scenario.scale)).items():
             command = SetHousingQuota(municipality_code=code, period=period, persons=persons)
             yield Step(day, Phase.SETUP, _setup_minute(rng), code, MINISTRY, command)
 
@@ -185,6 +185,6 @@ def _reception_targets(rng: random.Random, scenario: Scenario) -> Iterator[Step]
     if target is None:
         return
     day, national = target
-    for code, places in national_split(round(national * scenario.scale)).items():
+    for code, places in split_over_municipalities(round(national * scenario.scale)).items():
         command = SetReceptionTarget(municipality_code=code, places=places)
         yield Step(day, Phase.SETUP, _setup_minute(rng), code, MINISTRY, command)

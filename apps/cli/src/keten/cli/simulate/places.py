@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from keten.cli.simulate.plan import PHASE_HOURS, Phase, Step
-from keten.cli.simulate.quota import split_national_quota
 from keten.cli.simulate.routing import IdMaker
 from keten.contracts.capacity import ChangeCapacity, OpenLocation
 from keten.contracts.values import LocationType
-from keten.reference import PROVINCES, municipalities
+from keten.reference import PROVINCES, municipalities, split_national_quota
 
 PLANNER = "coa/capacity/simulator"
 # Where households go at the end of the application phase (the transfer rule's types).
