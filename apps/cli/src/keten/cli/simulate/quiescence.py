@@ -11,6 +11,7 @@ stale right after a publish; `keten_relay_backlog` is read as well, where a serv
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -130,14 +131,22 @@ class Quiescence:
                 behind += max(lagging, 0)
         return ends, behind
 
-    async def _relay_backlog(self, client: httpx.AsyncClient) -> float:
+    async def relay_backlog(self, client: httpx.AsyncClient) -> float:
         """Events the services' relays have yet to publish, where a service reports it."""
         if self._backlog_metric is False:
             return 0.0
         pages = await asyncio.gather(
-            *(client.get(f"{service_url(service)}/metrics") for service in SERVICE_PORTS)
+            *(client.get(f"{service_url(service)}/metrics") for service in SERVICE_PORTS),
+            return_exceptions=True,
         )
-        found = [float(v) for page in pages for v in _RELAY_BACKLOG.findall(page.text)]
+        if any(isinstance(page, httpx.TransportError) for page in pages):
+            return math.inf  # a service is down or restarting: not caught up yet
+        found = [
+            float(v)
+            for page in pages
+            if isinstance(page, httpx.Response)
+            for v in _RELAY_BACKLOG.findall(page.text)
+        ]
         self._backlog_metric = bool(found)
         return sum(found)
 
@@ -148,7 +157,7 @@ class Quiescence:
         quiet: dict[TopicPartition, int] | None = None
         while time.monotonic() < deadline:
             ends, behind = await self.lag()
-            if behind == 0 and ends == quiet and await self._relay_backlog(client) == 0:
+            if behind == 0 and ends == quiet and await self.relay_backlog(client) == 0:
                 return
             quiet = ends if behind == 0 else None
             await asyncio.sleep(settle if behind == 0 else 0.03)

@@ -1,1 +1,0 @@
-"""End-to-end checks of `keten simulate` against the real broker and services."""
