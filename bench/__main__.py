@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from bench import deadlines, rebuild, store
+from bench import deadlines, latency, rebuild, store, throughput
 from bench.infra import RESULTS, DataSets, Profiles
 from bench.report import Table, render
 
@@ -31,6 +31,8 @@ from bench.report import Table, render
 @dataclass(frozen=True)
 class Sizes:
     store: store.StoreSizes
+    throughput: throughput.ThroughputSizes
+    latency: latency.LatencySizes
     rebuild: rebuild.RebuildSizes
     deadlines: deadlines.DeadlineSizes
 
@@ -40,15 +42,20 @@ class Sizes:
 # `--rebuild-events 1000000` runs the size.
 FULL = Sizes(
     store.StoreSizes(runs=3, append_seconds=2.0, read_events=1_000_000),
+    throughput.ThroughputSizes(runs=3, commands=100_000),
+    latency.LatencySizes(runs=3, rates=(200, 1000), seconds=20.0),
     rebuild.RebuildSizes(runs=3, events=300_000),
     deadlines.DeadlineSizes(runs=3, timers=100_000, weeks=14),
 )
 SMOKE = Sizes(
     store.StoreSizes(runs=2, append_seconds=0.2, read_events=2_000),
+    # A fresh chain takes some 15 s to start: one run each, a few seconds of load.
+    throughput.ThroughputSizes(runs=1, commands=800),
+    latency.LatencySizes(runs=1, rates=(200, 1000), seconds=2.0),
     rebuild.RebuildSizes(runs=2, events=2_000),
     deadlines.DeadlineSizes(runs=2, timers=300, weeks=1),
 )
-NAMES = ("store", "rebuild", "deadlines")
+NAMES = ("store", "throughput", "latency", "rebuild", "deadlines")
 
 
 def benchmarks(
@@ -56,6 +63,8 @@ def benchmarks(
 ) -> dict[str, Callable[[], Awaitable[Table]]]:
     return {
         "store": lambda: store.run(sizes.store, data, profiles),
+        "throughput": lambda: throughput.run(sizes.throughput, profiles),
+        "latency": lambda: latency.run(sizes.latency, profiles),
         "rebuild": lambda: rebuild.run(sizes.rebuild, data, profiles),
         "deadlines": lambda: deadlines.run(sizes.deadlines, profiles),
     }
@@ -95,11 +104,18 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, help="runs per case (default: 3, smoke 2)")
     parser.add_argument("--rebuild-events", type=int, help="events to rebuild from")
+    parser.add_argument("--commands", type=int, help="the end-to-end backlog, in commands")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
     runs = args.runs
     sizes = Sizes(
         dataclasses.replace(sizes.store, runs=runs or sizes.store.runs),
+        dataclasses.replace(
+            sizes.throughput,
+            runs=runs or sizes.throughput.runs,
+            commands=args.commands or sizes.throughput.commands,
+        ),
+        dataclasses.replace(sizes.latency, runs=runs or sizes.latency.runs),
         dataclasses.replace(
             sizes.rebuild,
             runs=runs or sizes.rebuild.runs,

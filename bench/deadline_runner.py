@@ -22,6 +22,7 @@ from typing import Any, Final
 import orjson
 
 from bench import workload
+from bench.report import percentile
 from keten.kernel import eventstore
 from keten.kernel.clock import SimulatedClock
 from keten.kernel.db import Connection, create_pool
@@ -67,10 +68,6 @@ class Deadlines:
         self.lateness.append(time.perf_counter() - self.step_began[due_step])
         if len(self.lateness) >= self.target:
             self.reached.set()
-
-
-def percentile(ordered: list[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
 async def main(url: str, start: datetime, steps: int, step: timedelta) -> dict[str, Any]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from tests.support.chain import SERVICES, Chain
 
 from bench import workload
 from keten.kernel import schema
@@ -125,6 +130,39 @@ class Profiles:
         return path
 
     @contextlib.contextmanager
+    def services(self, chain: Chain, name: str) -> Iterator[None]:
+        """Samples each service process with py-spy (CPU time, not idle waits) while the
+        block runs, then writes the functions where each spent it, inclusive and self."""
+        if self._stamp is None:
+            yield
+            return
+        raw = {service: RESULTS / f"{self._stamp}-{name}-{service}.raw" for service in SERVICES}
+        spies = [
+            subprocess.Popen(  # noqa: S603 - our own venv's py-spy on our own processes
+                [
+                    str(Path(sys.executable).parent / "py-spy"),
+                    *("record", "--nonblocking", "--rate", "200", "--format", "raw"),
+                    *("--pid", str(chain.processes[service].pid), "--output", str(path)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for service, path in raw.items()
+        ]
+        try:
+            yield
+        finally:
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)
+            for spy in spies:
+                spy.wait(timeout=60)
+            for service, path in raw.items():
+                report = self.path(f"{name}-{service}")
+                assert report is not None
+                report.write_text(summarise_stacks(path.read_text(), f"{name}: {service}"))
+                path.unlink()
+
+    @contextlib.contextmanager
     def profile(self, name: str) -> Iterator[None]:
         if self._stamp is None:
             yield
@@ -140,3 +178,28 @@ class Profiles:
         finally:
             profiler.stop()
             path.write_text(profiler.output_text(unicode=True, show_all=False))
+
+
+def summarise_stacks(collapsed: str, title: str, top: int = 30) -> str:
+    """py-spy's collapsed stacks (`frame;frame;… count`) as the functions that took the most
+    samples: inclusive (anywhere on the stack) and self (the innermost frame)."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = stack.split(";")
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    lines = [f"{title}: {total:,} samples of CPU time (py-spy, 200 Hz)", ""]
+    for label, counts in (("inclusive", inclusive), ("self", own)):
+        lines.append(f"-- {label}")
+        lines += [
+            f"{100 * n / max(total, 1):5.1f}%  {frame}" for frame, n in counts.most_common(top)
+        ]
+        lines.append("")
+    return "\n".join(lines)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Unit = Literal["ev/s", "s", "ms", "MiB"]
+Unit = Literal["ev/s", "cmd/s", "msg/s", "s", "ms", "MiB"]
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,19 @@ class Table:
 
 
 def format_value(value: float, unit: Unit) -> str:
-    if unit == "ev/s":
-        return f"{value:,.0f} ev/s"
+    if unit in {"ev/s", "cmd/s", "msg/s"}:
+        return f"{value:,.0f} {unit}"
     if unit == "ms":
         return f"{value:,.1f} ms"
     if unit == "MiB":
         return f"{value:,.1f} MiB"
     return f"{value:,.2f} s"
+
+
+def percentile(samples: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))]
 
 
 def ratios(cases: Sequence[float], baselines: Sequence[float]) -> list[float]:

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Infra
-from tests.e2e.chain import Chain, fresh_chain
+from tests.support.chain import Chain, fresh_chain
 
 
 @pytest.fixture
 async def chain(infra: Infra, tmp_path: Path) -> AsyncIterator[Chain]:
-    async with fresh_chain(infra, tmp_path) as running:
+    async with fresh_chain(infra.admin_database_url, tmp_path) as running:
         yield running

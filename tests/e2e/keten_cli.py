@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.e2e.chain import Chain
+from tests.support.chain import Chain
 
 
 def keten(chain: Chain, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

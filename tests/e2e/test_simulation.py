@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from tests.conftest import Infra
-from tests.e2e.chain import Chain, fresh_chain
+from tests.support.chain import Chain, fresh_chain
 from tests.e2e.keten_cli import keten
 from tests.support.kafka import read_to_end
 
@@ -67,7 +67,7 @@ async def get(chain: Chain, service: str, path: str) -> Any:
 async def undisturbed(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo's figures from an undisturbed run, checked for the chain's invariants."""
     state = tmp_path_factory.mktemp("undisturbed")
-    async with fresh_chain(infra, state) as chain:
+    async with fresh_chain(infra.admin_database_url, state) as chain:
         await asyncio.to_thread(simulate, chain, state / "summary.json")
         await assert_invariants(chain)
     return figures(state / "summary.json")
@@ -112,7 +112,7 @@ async def assert_invariants(chain: Chain) -> None:
 
 @pytest.fixture
 async def second_chain(infra: Infra, tmp_path: Path) -> AsyncIterator[Chain]:
-    async with fresh_chain(infra, tmp_path) as chain:
+    async with fresh_chain(infra.admin_database_url, tmp_path) as chain:
         yield chain
 
 

@@ -68,8 +68,11 @@ def _offset(found: Mapping[TopicPartition, Any], partition: TopicPartition) -> i
 class Quiescence:
     """Waits until the services have applied everything sent to them."""
 
-    def __init__(self, bootstrap: str, patience: float = 600.0) -> None:
+    def __init__(
+        self, bootstrap: str, patience: float = 600.0, urls: Mapping[str, str] | None = None
+    ) -> None:
         self._bootstrap = bootstrap
+        self._urls = urls or {service: service_url(service) for service in SERVICE_PORTS}
         self._patience = patience
         self._backlog_metric: bool | None = None  # whether any service exposes it
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -136,7 +139,7 @@ class Quiescence:
         if self._backlog_metric is False:
             return 0.0
         pages = await asyncio.gather(
-            *(client.get(f"{service_url(service)}/metrics") for service in SERVICE_PORTS),
+            *(client.get(f"{url}/metrics") for url in self._urls.values()),
             return_exceptions=True,
         )
         if any(isinstance(page, httpx.TransportError) for page in pages):

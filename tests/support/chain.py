@@ -1,5 +1,6 @@
-"""The whole chain for end-to-end tests: a Kafka broker of its own (fresh state), a fresh
-database per service, and the four services as processes, as `keten up` runs them."""
+"""The whole chain for end-to-end tests and benchmarks: a Kafka broker of its own (fresh
+state), a fresh database per service, and the four services as processes, as `keten up` runs
+them."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from tests.conftest import ROOT, Infra
 from tests.support.services import free_port
 
+ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registration", "placement", "housing", "capacity")
 
 
@@ -31,6 +32,7 @@ class Chain:
     kafka_bootstrap: str
     databases: dict[str, str]
     ports: dict[str, int]
+    clock: str = "simulated"  # KETEN_CLOCK: event time for simulations, "wall" for benchmarks
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -46,7 +48,7 @@ class Chain:
             self.env,
             DATABASE_URL=self.databases[service],
             HTTP_PORT=str(self.ports[service]),
-            KETEN_CLOCK="simulated",
+            KETEN_CLOCK=self.clock,
             LOG_LEVEL="warning",
         )
         self.processes[service] = subprocess.Popen(
@@ -95,7 +97,9 @@ def _run(script: str, env: Mapping[str, str]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def fresh_chain(infra: Infra, state: Path) -> AsyncIterator[Chain]:
+async def fresh_chain(
+    admin_database_url: str, state: Path, clock: str = "simulated"
+) -> AsyncIterator[Chain]:
     """Kafka on free ports with its state in `state`, fresh databases, the four services."""
     kafka_port, controller_port = free_port(), free_port()
     kafka_env = dict(
@@ -107,12 +111,13 @@ async def fresh_chain(infra: Infra, state: Path) -> AsyncIterator[Chain]:
     )
     _run("infra/kafka/start.sh && uv run --frozen python infra/topics.py", kafka_env)
     suffix = uuid.uuid4().hex[:8]
-    databases = await _create_databases(infra.admin_database_url, suffix)
+    databases = await _create_databases(admin_database_url, suffix)
     chain = Chain(
         state=state,
         kafka_bootstrap=f"127.0.0.1:{kafka_port}",
         databases=databases,
         ports={service: free_port() for service in SERVICES},
+        clock=clock,
     )
     try:
         for service in SERVICES:
@@ -122,14 +127,14 @@ async def fresh_chain(infra: Infra, state: Path) -> AsyncIterator[Chain]:
     finally:
         chain.stop_all()
         _run("infra/kafka/stop.sh", kafka_env)
-        await _drop_databases(infra.admin_database_url, databases)
+        await _drop_databases(admin_database_url, databases)
 
 
 async def _create_databases(admin_url: str, suffix: str) -> dict[str, str]:
     conn = await asyncpg.connect(admin_url)
     base = admin_url.rsplit("/", 1)[0]
     try:
-        names = {service: f"e2e_{service}_{suffix}" for service in SERVICES}
+        names = {service: f"chain_{service}_{suffix}" for service in SERVICES}
         for name in names.values():
             await conn.execute(f"CREATE DATABASE {name}")
     finally:

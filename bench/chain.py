@@ -1,0 +1,196 @@
+"""Benchmarks 2 and 3 drive the whole chain: the four services as processes on a Kafka broker
+and databases of their own (`tests.support.chain`), given places and quotas first, then fed
+commands through Kafka as COA's, the IND's and the municipalities' systems send them."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from tests.support.chain import Chain, fresh_chain
+
+from bench.infra import admin_url
+from keten.cli.simulate.quiescence import Quiescence
+from keten.contracts.capacity import OpenLocation
+from keten.contracts.envelope import CONTENT_TYPE
+from keten.contracts.housing import RecordHousing, SetHousingQuota
+from keten.contracts.messages import Message, make_envelope
+from keten.contracts.registration import AssignTrack, RecordDecision, RegisterApplication
+from keten.contracts.topics import ALERTS, COMMAND_TOPICS, EVENT_TOPICS, dead_letter_topic
+from keten.contracts.values import Household, PersonalData, Track
+from keten.reference import PROVINCES, municipalities, split_over_municipalities
+
+HEADERS: Final = [("content-type", CONTENT_TYPE.encode())]
+LOCATION_TYPES: Final = ("application_centre", "azc", "accelerated_azc")
+MAX_PERSONS: Final = 4  # the largest household `household(i)` makes
+NATIONALITIES: Final = ("SYR", "ERI", "TUR", "AFG", "YEM", "IRQ")
+QUOTA_PER_HALF_YEAR: Final = 20_000
+COA: Final = "coa/aanmelding/bench"
+IND: Final = "ind/bench"
+
+
+Encoded = tuple[str, bytes, bytes]  # topic, key, value: a command ready to send
+
+
+def encode(message: Message, subject: str, source: str) -> Encoded:
+    """A command as its CloudEvent, stamped now."""
+    envelope = make_envelope(
+        message, id=uuid.uuid4().hex, source=source, subject=subject, time=datetime.now(UTC)
+    )
+    assert message.topic is not None
+    return message.topic, subject.encode(), envelope.to_json()
+
+
+@dataclass(frozen=True)
+class Running:
+    """A fresh chain, its HTTP addresses, a producer to feed it and a wait for quiescence."""
+
+    chain: Chain
+    urls: dict[str, str]
+    producer: AIOKafkaProducer
+    quiescence: Quiescence
+    http: httpx.AsyncClient
+
+    async def send(self, message: Message, subject: str, source: str) -> Any:
+        """Queues a command; returns the future of its acknowledgement."""
+        return await self.send_encoded(encode(message, subject, source))
+
+    async def send_encoded(self, encoded: Encoded) -> Any:
+        topic, key, value = encoded
+        return await self.producer.send(topic, value, key=key, headers=HEADERS)
+
+    async def dead_letters(self) -> int:
+        """How many messages the services have dead-lettered, on every `.dlq` topic."""
+        partitions = await self.quiescence.describe(
+            dead_letter_topic(topic) for topic in (*COMMAND_TOPICS, *EVENT_TOPICS, ALERTS)
+        )
+        return sum((await self.quiescence.end_offsets(partitions)).values())
+
+    async def settle(self) -> None:
+        """Returns when every service has applied everything sent so far."""
+        await self.producer.flush()
+        await self.quiescence.wait(self.http, settle=0.2)
+
+    async def get(self, service: str, path: str) -> Any:
+        response = await self.http.get(f"{self.urls[service]}{path}")
+        response.raise_for_status()
+        return response.json()
+
+
+@contextlib.asynccontextmanager
+async def running_chain(households: int) -> AsyncIterator[Running]:
+    """A fresh chain with room for `households` at once, every service caught up with it."""
+    with tempfile.TemporaryDirectory(prefix="keten-bench-") as state:
+        async with fresh_chain(admin_url(), Path(state), clock="wall") as chain:
+            urls = {name: f"http://127.0.0.1:{port}" for name, port in chain.ports.items()}
+            producer = AIOKafkaProducer(
+                bootstrap_servers=chain.kafka_bootstrap,
+                enable_idempotence=True,
+                acks="all",
+                linger_ms=5,
+            )
+            quiescence = Quiescence(chain.kafka_bootstrap, patience=1800.0, urls=urls)
+            await producer.start()
+            await quiescence.start()
+            try:
+                async with httpx.AsyncClient(timeout=30) as http:
+                    running = Running(chain, urls, producer, quiescence, http)
+                    await set_up(running, households)
+                    yield running
+            finally:
+                await quiescence.stop()
+                await producer.stop()
+
+
+def _centres() -> list[tuple[str, str]]:
+    """One municipality per province (its first by code): (province, code)."""
+    first: dict[str, str] = {}
+    for code, found in sorted(municipalities().items()):
+        first.setdefault(found.province, code)
+    return [(province, first[province]) for province in PROVINCES]
+
+
+CENTRES: Final = _centres()
+
+
+def centre_id(index: int) -> str:
+    return f"bench-application_centre-{index % len(CENTRES)}"
+
+
+def period_of(day: date) -> str:
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+async def set_up(running: Running, households: int) -> None:
+    """Per province an application centre, an AZC and an accelerated AZC, each with room for
+    every household it could hold at once; the half year's quotas split by population."""
+    places = -(-households * MAX_PERSONS // len(CENTRES)) + 100
+    for n, (_, code) in enumerate(CENTRES):
+        for kind in LOCATION_TYPES:
+            location = f"bench-{kind}-{n}"
+            command = OpenLocation(
+                location_id=location,
+                name=f"{kind} {n}",
+                type=kind,
+                municipality_code=code,
+                capacity=places,
+            )
+            await running.send(command, location, "coa/capacity-planner/bench")
+    period = period_of(datetime.now(UTC).date())
+    for code, persons in split_over_municipalities(QUOTA_PER_HALF_YEAR).items():
+        command_ = SetHousingQuota(municipality_code=code, period=period, persons=persons)
+        await running.send(command_, code, "ministerie-asiel-migratie/bench")
+    await running.settle()
+    national = (await running.get("capacity", "/occupancy?by=national"))["rows"][0]
+    if national["capacity"] != places * len(CENTRES) * len(LOCATION_TYPES):
+        raise RuntimeError(f"the chain did not open the benchmark's places: {national}")
+
+
+def household(index: int) -> Household:
+    return Household(adults=1 + index % 2, minors=index % 3)
+
+
+def track(index: int) -> Track:
+    return "safe_country" if index % 3 == 0 else "general"
+
+
+def application(prefix: str, index: int) -> RegisterApplication:
+    return RegisterApplication(
+        case_id=f"{prefix}-{index}",
+        application_centre_id=centre_id(index),
+        household=household(index),
+        nationality=NATIONALITIES[index % len(NATIONALITIES)],
+        personal=PersonalData(
+            v_number=f"{index:010d}",
+            family_name="Testpersoon",
+            given_names="Bench",
+            date_of_birth=date(1990, 1, 1),
+        ),
+    )
+
+
+def applying(prefix: str, index: int) -> Encoded:
+    """COA's registration of household `index`."""
+    return encode(application(prefix, index), f"{prefix}-{index}", COA)
+
+
+def procedure(prefix: str, index: int) -> Iterator[Encoded]:
+    """COA's and the IND's commands for one household, up to its permit, in order."""
+    case_id = f"{prefix}-{index}"
+    yield applying(prefix, index)
+    yield encode(AssignTrack(case_id=case_id, track=track(index)), case_id, IND)
+    yield encode(RecordDecision(case_id=case_id, outcome="granted", final=True), case_id, IND)
+
+
+def housing_report(case_id: str, municipality_code: str) -> Encoded:
+    """The municipality's report that the household it was paired with is housed."""
+    command = RecordHousing(case_id=case_id, municipality_code=municipality_code, kind="regular")
+    return encode(command, case_id, f"gemeente/{municipality_code}/bench")
