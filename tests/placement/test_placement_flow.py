@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import TopicPartition
@@ -19,6 +20,7 @@ from keten.contracts.topics import (
 )
 from keten.kernel.db import create_pool
 from keten.kernel.projections import rebuild
+from keten.placement.moves import case_stream
 from keten.placement.projections.residents import ResidentsProjection
 from keten.placement.projections.stays import StaysProjection
 from tests.placement.wire import (
@@ -191,3 +193,44 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
 
 def at(hours: float) -> str:
     return (T0 + timedelta(hours=hours)).isoformat()
+
+
+async def test_a_household_housed_before_its_application_arrived_takes_no_places(
+    kafka_bootstrap: str, scratch_database: str
+) -> None:
+    """The two topics are read by separate consumers: under a backlog, housing's `Housed` can
+    overtake registration's `AsylumApplied` for the same case."""
+    centre, home = unique("ac"), unique("province")
+    early, other = unique("case-early"), unique("case-other")
+    async with running_service(isolated_spec(), scratch_database, kafka_bootstrap) as api:
+        await publish_raw(
+            kafka_bootstrap,
+            CAPACITY_EVENTS,
+            [location_opened(centre, "application_centre", home, 50)],
+        )
+        await locations_known(api, centre)
+        await publish_raw(kafka_bootstrap, HOUSING_EVENTS, [housed(early, 3, hours=1)])
+        conn = await asyncpg.connect(scratch_database)
+        try:
+            await eventually(lambda: _housed_kept(conn, early))
+        finally:
+            await conn.close()
+        await publish_raw(
+            kafka_bootstrap,
+            REGISTRATION_EVENTS,
+            [asylum_applied(early, centre, adults=2, minors=1), asylum_applied(other, centre)],
+        )
+        await statuses_become(api, {other: "at_application_centre"})
+        early_stay = await api.get(f"/cases/{early}/stay")
+        residents = (await api.get(f"/locations/{centre}/residents")).json()
+
+    assert early_stay.status_code == 404
+    assert [(r["case_id"], residents["total"]) for r in residents["residents"]] == [(other, 1)]
+
+
+async def _housed_kept(conn: asyncpg.Connection, case_id: str) -> bool:
+    found = await conn.fetchval(
+        "SELECT count(*) FROM keten.events WHERE stream_id = $1 AND event_type = 'Housed'",
+        case_stream(case_id),
+    )
+    return bool(found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keten.contracts.alerts import Alert
+from keten.contracts.housing import Housed
 from keten.contracts.messages import Event
 from keten.contracts.placement import (
     AdmittedToApplicationCentre,
@@ -195,3 +196,26 @@ def _at_centre() -> Case:
     case = given(admitted())
     assert case is not None
     return case
+
+
+def housed(persons: int = FAMILY.persons) -> Housed:
+    return Housed(
+        case_id="c-1", municipality_code="GM0014", kind="regular", persons=persons, period="2024-H1"
+    )
+
+
+def test_a_household_housed_before_its_application_arrived_is_never_admitted() -> None:
+    case = given(housed())
+
+    assert decide.admit(case, applied()) == []
+    assert case is not None
+    assert not case.in_reception
+    assert decide.transfer_by_rule(case, "azc", HOME, [place("azc-1")]) == []
+
+
+def test_housing_after_admission_is_not_the_unseen_kind() -> None:
+    case = given(admitted(), housed())
+
+    assert case is not None
+    assert case.in_reception  # the handler decides the leaving: LeftReception
+    assert case.location_id == CENTRE

@@ -84,14 +84,14 @@ async def record_departure(conn: Connection, delivery: Delivery) -> None:
 
 
 async def leave_for_housing(conn: Connection, delivery: Delivery) -> None:
-    """`Housed`: the household leaves reception for its home. A case placement never received
-    has no places here to free, so it is passed by (housing's fact is not for us to refuse)."""
+    """`Housed`: the household leaves reception for its home. Housing's fact is not ours to
+    refuse: for a case whose application has not reached placement yet, it is kept on the
+    case's stream, so that the application, when it comes, admits no one."""
     housed = await _begin(conn, delivery, Housed)
     case, version = await load_case(conn, housed.case_id)
-    if case is None:
-        return
-    events = decide.leave(case, case.case_id, "housed") if case.in_reception else []
-    await _moved_or_left(Work(conn, delivery), case.case_id, version, [housed], events)
+    in_reception = case is not None and case.in_reception
+    events = decide.leave(case, housed.case_id, "housed") if in_reception else []
+    await _moved_or_left(Work(conn, delivery), housed.case_id, version, [housed], events)
 
 
 async def learn_location(conn: Connection, delivery: Delivery) -> None:

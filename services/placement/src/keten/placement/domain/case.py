@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from keten.contracts.housing import Housed
 from keten.contracts.messages import Message
 from keten.contracts.placement import (
     AdmittedToApplicationCentre,
@@ -39,6 +40,14 @@ class Case:
     def in_reception(self) -> bool:
         return self.status != "left"
 
+    @classmethod
+    def housed_unseen(cls, housed: Housed) -> Case:
+        """A household housing reports housed before placement learnt of its application (the
+        two topics are read independently): it has left before it came, and is not admitted
+        when its application arrives. It never held places."""
+        household = Household(adults=1, minors=housed.persons - 1)
+        return cls(housed.case_id, household, "", "", status="left")
+
 
 def evolve(case: Case | None, event: Message) -> Case | None:
     """The case after `event`; facts kept for the record (a track, an alert) leave it as it was."""
@@ -56,6 +65,8 @@ def evolve(case: Case | None, event: Message) -> Case | None:
             )
         case LeftReception() if case is not None:
             return dataclasses.replace(case, status="left")
+        case Housed() if case is None:
+            return Case.housed_unseen(event)
         case _:
             return case
 
