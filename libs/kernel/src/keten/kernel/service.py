@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +65,8 @@ class ServiceSpec:
     publishes: Sequence[type[Event]] = ()
     routes: Callable[[ServiceContext], APIRouter] | None = None
     description: str = ""
+    # The service's own tables beside its projections', created once at start.
+    setup: Callable[[Connection], Awaitable[None]] | None = None
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -123,6 +125,8 @@ class Service:
         try:
             async with pool.acquire() as conn:
                 await schema.setup(conn)
+                if self.spec.setup is not None:
+                    await self.spec.setup(conn)
                 await _resume_event_time(self.clock, conn)
             runners = [ProjectionRunner(pool, p) for p in self.spec.projections]
             for runner in runners:

@@ -16,7 +16,7 @@ from keten.contracts.topics import (
     REGISTRATION_EVENTS,
 )
 from keten.kernel.service import ServiceSpec, Subscription
-from keten.placement import handlers
+from keten.placement import handlers, ledger
 from keten.placement.api import routes
 from keten.placement.projections.residents import ResidentsProjection
 from keten.placement.projections.stays import StaysProjection
@@ -52,6 +52,7 @@ def spec() -> ServiceSpec:
             ),
         ],
         projections=[StaysProjection(), ResidentsProjection()],
+        setup=ledger.ensure_tables,
         publishes=[
             AdmittedToApplicationCentre,
             TransferredToAZC,

@@ -39,7 +39,7 @@ M = TypeVar("M", bound=Message)
 
 async def admit(conn: Connection, delivery: Delivery) -> None:
     """`AsylumApplied`: the household takes places at its application centre."""
-    applied = await _begin(conn, delivery, AsylumApplied)
+    applied = _begin(delivery, AsylumApplied)
     case, version = await load_case(conn, applied.case_id)
     events = decide.admit(case, applied)
     if events:
@@ -48,7 +48,7 @@ async def admit(conn: Connection, delivery: Delivery) -> None:
 
 async def transfer_by_track(conn: Connection, delivery: Delivery) -> None:
     """`TrackAssigned`: transferred by the rule, or deferred until places free up."""
-    assigned = await _begin(conn, delivery, TrackAssigned)
+    assigned = _begin(delivery, TrackAssigned)
     case, version = await load_case(conn, assigned.case_id)
     if case is None:
         raise Rejected(f"unknown case {assigned.case_id}")
@@ -66,7 +66,7 @@ async def transfer_by_track(conn: Connection, delivery: Delivery) -> None:
 
 async def transfer_by_hand(conn: Connection, delivery: Delivery) -> None:
     """`TransferCase`: a manual move to any open location with room."""
-    command = await _begin(conn, delivery, TransferCase)
+    command = _begin(delivery, TransferCase)
     case, version = await load_case(conn, command.case_id)
     target = await ledger.find(conn, command.to_location_id)
     with _refusals():
@@ -76,7 +76,7 @@ async def transfer_by_hand(conn: Connection, delivery: Delivery) -> None:
 
 async def record_departure(conn: Connection, delivery: Delivery) -> None:
     """`RecordDeparture`: the household left reception; its places are freed."""
-    command = await _begin(conn, delivery, RecordDeparture)
+    command = _begin(delivery, RecordDeparture)
     case, version = await load_case(conn, command.case_id)
     with _refusals():
         events = decide.leave(case, command.case_id, command.reason)
@@ -87,7 +87,7 @@ async def leave_for_housing(conn: Connection, delivery: Delivery) -> None:
     """`Housed`: the household leaves reception for its home. Housing's fact is not ours to
     refuse: for a case whose application has not reached placement yet, it is kept on the
     case's stream, so that the application, when it comes, admits no one."""
-    housed = await _begin(conn, delivery, Housed)
+    housed = _begin(delivery, Housed)
     case, version = await load_case(conn, housed.case_id)
     in_reception = case is not None and case.in_reception
     events = decide.leave(case, housed.case_id, "housed") if in_reception else []
@@ -97,7 +97,6 @@ async def leave_for_housing(conn: Connection, delivery: Delivery) -> None:
 async def learn_location(conn: Connection, delivery: Delivery) -> None:
     """`LocationOpened`, `CapacityChanged`, `LocationClosed`: kept on the location's stream (not
     published again); new or extra places are offered to the households waiting for them."""
-    await ledger.ensure_tables(conn)
     fact = delivery.message
     if not isinstance(fact, LocationOpened | CapacityChanged | LocationClosed):
         raise TypeError(f"unexpected {fact.type_name()}")
@@ -122,8 +121,7 @@ async def _moved_or_left(
     await retry_waiting(work, freed)
 
 
-async def _begin(conn: Connection, delivery: Delivery, kind: type[M]) -> M:
-    await ledger.ensure_tables(conn)
+def _begin(delivery: Delivery, kind: type[M]) -> M:
     message = delivery.message
     if not isinstance(message, kind):
         raise TypeError(f"unexpected {message.type_name()}")

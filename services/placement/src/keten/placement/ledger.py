@@ -46,7 +46,7 @@ _WAITING_LOCKS: Final = 0x706C6163
 
 
 async def ensure_tables(conn: Connection) -> None:
-    """Creates the tables on first use (the kernel offers services no set-up hook)."""
+    """Creates placement's own tables (locations, waiting households), once at start."""
     if await conn.fetchval("SELECT to_regclass('placement.waiting')") is not None:
         return
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")

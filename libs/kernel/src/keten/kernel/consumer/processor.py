@@ -2,8 +2,12 @@
 
 Records come in batches (one poll of a partition set). A batch is applied in one database
 transaction: for each record, decode and validate it; if this consumer handles its type, run
-its handler in a savepoint and record its message id in the inbox. One commit for the batch
-amortises the cost of a durable commit over many records; per-partition order is kept.
+its handler and record its message id in the inbox. One commit for the batch amortises the
+cost of a durable commit over many records; per-partition order is kept.
+
+Handlers run without savepoints first (two round trips a record saved): if any handler
+refuses or fails, that attempt is rolled back whole and the batch runs again with a savepoint
+around each handler, so that a refusal undoes only its own record's writes.
 
 A record that cannot be decoded, validated or applied goes to its topic's dead-letter topic with
 the reason in its headers (sent before the batch commits: at least once), and the batch goes
@@ -97,17 +101,26 @@ class RecordProcessor:
     async def process_batch(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
         prepared = [self._prepare(record) for record in records]
         try:
-            outcomes = await self._with_retries(lambda: self._transaction(prepared))
-        except _BatchConflict:
-            # Other transactions keep extending streams this batch writes: one by one.
-            outcomes = []
-            for item in prepared:
-                outcomes += await self._with_retries(partial(self._transaction, [item]))
+            outcomes = await self._with_retries(partial(self._transaction, prepared, guarded=False))
+        except (_Unguarded, _BatchConflict):
+            outcomes = await self._guarded(prepared)
         for item, outcome in zip(prepared, outcomes, strict=True):
             MESSAGES_PROCESSED.labels(self.name, item.record.topic, outcome.value).inc()
         if Outcome.APPLIED in outcomes:
             self._on_commit()
         return outcomes
+
+    async def _guarded(self, prepared: Sequence[_Prepared]) -> list[Outcome]:
+        """The batch with a savepoint around each handler."""
+        try:
+            return await self._with_retries(partial(self._transaction, prepared, guarded=True))
+        except _BatchConflict:
+            # Other transactions keep extending streams this batch writes: one by one.
+            outcomes = []
+            for item in prepared:
+                one = partial(self._transaction, [item], guarded=True)
+                outcomes += await self._with_retries(one)
+            return outcomes
 
     def _prepare(self, record: IncomingRecord) -> _Prepared:
         try:
@@ -132,31 +145,57 @@ class RecordProcessor:
         delivery = Delivery(envelope=envelope, message=message, record=record)
         return _Prepared(record, envelope.id, delivery=delivery, handler=handler)
 
-    async def _transaction(self, prepared: Sequence[_Prepared]) -> list[Outcome]:
+    async def _transaction(self, prepared: Sequence[_Prepared], *, guarded: bool) -> list[Outcome]:
         outgoing: list[OutgoingRecord] = []
         async with self._pool.acquire() as conn, conn.transaction():
             ids = [item.message_id for item in prepared if item.handler or item.dead]
             seen = await inbox.seen_among(conn, self.name, ids)
-            outcomes = [await self._one(conn, item, seen, outgoing) for item in prepared]
+            outcomes = [
+                await self._one(conn, item, seen, outgoing, guarded=guarded) for item in prepared
+            ]
             if outgoing:
                 await self._dead_letters.send_all(outgoing)
         return outcomes
 
     async def _one(
-        self, conn: Connection, item: _Prepared, seen: set[str], outgoing: list[OutgoingRecord]
+        self,
+        conn: Connection,
+        item: _Prepared,
+        seen: set[str],
+        outgoing: list[OutgoingRecord],
+        *,
+        guarded: bool,
     ) -> Outcome:
         if item.handler is None and item.dead is None:
             return Outcome.IGNORED
         if item.message_id in seen:
             return Outcome.DUPLICATE
         seen.add(item.message_id)  # the same message twice in one batch
-        dead = item.dead or await self._apply(conn, item)
+        if item.dead is not None:
+            dead: DeadLetter | None = item.dead
+        elif guarded:
+            dead = await self._apply(conn, item)
+        else:
+            await self._apply_unguarded(conn, item)
+            dead = None
         outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
         if not await inbox.record(conn, self.name, item.message_id, item.record, outcome):
             raise asyncpg.SerializationError("processed concurrently")
         if dead is not None:
             outgoing.append(self._dead_letter(item.record, dead))
         return outcome
+
+    async def _apply_unguarded(self, conn: Connection, item: _Prepared) -> None:
+        """Runs the handler as is; any failure but the database's own sends the whole batch
+        to the guarded run."""
+        assert item.handler is not None
+        assert item.delivery is not None
+        try:
+            await item.handler(conn, item.delivery)
+        except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
+            raise
+        except Exception as exc:
+            raise _Unguarded from exc
 
     async def _apply(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
         """Runs the handler in a savepoint; a refusal undoes only this record's writes."""
@@ -235,6 +274,10 @@ class RecordProcessor:
             key=record.key,
             headers=headers,
         )
+
+
+class _Unguarded(Exception):  # noqa: N818
+    """A handler failed in the run without savepoints: run the batch again with them."""
 
 
 class _BatchConflict(Exception):  # noqa: N818
