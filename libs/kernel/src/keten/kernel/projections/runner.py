@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from keten.kernel import checkpoints, eventstore
 from keten.kernel.db import Connection, Pool
@@ -56,12 +57,19 @@ async def _replay_step(  # noqa: PLR0913 - the replay's bounds, named
     limit: int,
     until: datetime | None = None,
     up_to: GlobalPosition | None = None,
-) -> int:
+) -> Step:
     after = await checkpoints.load(conn, _checkpoint(schema))
     batch = await eventstore.read_all(conn, after, limit=limit, up_to=up_to)
     if batch:
         await _apply_batch(conn, projection, schema, batch, until)
-    return len(batch)
+    return Step(len(batch), batch[-1].position if batch else after)
+
+
+class Step(NamedTuple):
+    """What one replay step read, and the checkpoint it left."""
+
+    read: int
+    at: GlobalPosition
 
 
 class ProjectionRunner:
@@ -80,6 +88,7 @@ class ProjectionRunner:
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._wake = asyncio.Event()
+        self._at: GlobalPosition | None = None  # the live checkpoint as last seen here
 
     def wake(self) -> None:
         self._wake.set()
@@ -91,9 +100,20 @@ class ProjectionRunner:
     async def catch_up_once(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             await _lock(conn, self.projection)
-            return await _replay_step(
+            step = await _replay_step(
                 conn, self.projection, live_schema(self.projection.name), limit=self._batch_size
             )
+        self._at = step.at
+        return step.read
+
+    async def _pending(self) -> bool:
+        """Whether the log has events past the checkpoint: one cheap read, where a catch-up
+        takes a transaction, a lock and a checkpoint read."""
+        if self._at is None:
+            return True
+        async with self._pool.acquire() as conn:
+            newest = await eventstore.head(conn)
+        return newest is not None and newest > self._at
 
     async def catch_up(self) -> None:
         """Applies every event written before this call (waiting out older transactions)."""
@@ -110,19 +130,25 @@ class ProjectionRunner:
                 await asyncio.sleep(0.01)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Catches up when woken (this process committed events), and otherwise every
+        `idle_seconds` if the log has grown (events held back by a transaction elsewhere in
+        the cluster become readable without a wake)."""
+        woken = True
         while not stop.is_set():
             try:
-                applied = await self.catch_up_once()
+                applied = await self.catch_up_once() if woken or await self._pending() else 0
             except Exception as exc:  # noqa: BLE001 - the batch rolled back; try again
                 log.warning(
                     "projection.failed", projection=self.projection.name, error=type(exc).__name__
                 )
                 applied = 0
                 await asyncio.sleep(1.0)
-            if applied < self._batch_size:
+            woken = applied >= self._batch_size
+            if not woken:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+                    woken = True
 
 
 async def replay_into(  # noqa: PLR0913 - the replay's bounds, named
@@ -148,8 +174,7 @@ async def replay_into(  # noqa: PLR0913 - the replay's bounds, named
     done = 0
     while True:
         async with pool.acquire() as conn, conn.transaction():
-            read = await _replay_step(conn, projection, schema, limit=batch_size, until=until)
-            at = await checkpoints.load(conn, _checkpoint(schema))
+            read, at = await _replay_step(conn, projection, schema, limit=batch_size, until=until)
         done += read
         if progress is not None:
             progress(done, max(total, done))
@@ -186,7 +211,7 @@ async def rebuild(
         target = max([await checkpoints.load(conn, _checkpoint(s)) for s in (live, fresh)])
         for schema in (live, fresh):
             while await checkpoints.load(conn, _checkpoint(schema)) < target:
-                read = await _replay_step(conn, projection, schema, limit=2000, up_to=target)
+                read, _ = await _replay_step(conn, projection, schema, limit=2000, up_to=target)
                 events += read if schema == fresh else 0
                 if not read:
                     await asyncio.sleep(0.01)
