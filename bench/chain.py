@@ -5,9 +5,10 @@ commands through Kafka as COA's, the IND's and the municipalities' systems send 
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -194,3 +195,32 @@ def housing_report(case_id: str, municipality_code: str) -> Encoded:
     """The municipality's report that the household it was paired with is housed."""
     command = RecordHousing(case_id=case_id, municipality_code=municipality_code, kind="regular")
     return encode(command, case_id, f"gemeente/{municipality_code}/bench")
+
+
+def _cpu_of(pid: int) -> float:
+    """Seconds of CPU a process used, its reaped children's included."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(matching: Callable[[str], bool]) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if matching((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()):
+                    found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(chain: Chain) -> dict[str, float]:
+    """CPU used so far by each service, by PostgreSQL (every process of the cluster) and by
+    the chain's Kafka broker."""
+    used = {name: _cpu_of(process.pid) for name, process in chain.processes.items()}
+    used["postgresql"] = sum(_cpu_of(p) for p in _pids(lambda c: "postgres" in c.split(" ", 1)[0]))
+    broker = _pids(lambda c: "kafka.Kafka" in c and str(chain.state) in c)
+    used["kafka"] = sum(_cpu_of(p) for p in broker)
+    return used

@@ -20,6 +20,7 @@ from bench.chain import (
     HEADERS,
     Encoded,
     Running,
+    cpu_seconds,
     household,
     housing_report,
     period_of,
@@ -89,16 +90,25 @@ class Municipalities:
                 self.done.set()
 
 
-async def one_run(households: int, profiles: Profiles, run: int) -> tuple[float, float]:
+@dataclass(frozen=True)
+class RunResult:
+    commands_per_second: float
+    relay_per_second: float
+    cpu_ms_per_command: dict[str, float]  # per service, PostgreSQL and Kafka
+
+
+async def one_run(households: int, profiles: Profiles, run: int) -> RunResult:
     """Commands/s from the first command sent to the chain at rest with every household
-    housed (then checks the figures the services show); and the relay's messages/s over as
-    many messages of the same sizes, on the same broker."""
+    housed (then checks the figures the services show), and the CPU each part used per
+    command; and the relay's messages/s over as many messages of the same sizes, on the same
+    broker."""
     async with running_chain(households) as running:
         prefix = f"tp{run}-{uuid.uuid4().hex[:6]}"
         backlog = [command for i in range(households) for command in procedure(prefix, i)]
         municipalities = Municipalities(running, prefix, households)
         watcher = asyncio.create_task(municipalities.run())
         with profiles.services(running.chain, f"throughput-run{run}"):
+            cpu_before = cpu_seconds(running.chain)
             started = time.perf_counter()
             for command in backlog:
                 await running.send_encoded(command)
@@ -106,12 +116,14 @@ async def one_run(households: int, profiles: Profiles, run: int) -> tuple[float,
             await asyncio.wait_for(municipalities.done.wait(), timeout=3600)
             await running.settle()
             seconds = time.perf_counter() - started
+            cpu_after = cpu_seconds(running.chain)
         await watcher
         await check_at_rest(running, households, municipalities.reported)
-        ours = (len(backlog) + municipalities.reported) / seconds
+        commands = len(backlog) + municipalities.reported
         reports = [housing_report(f"{prefix}-{i}", "GM0014") for i in range(households)]
         relay = await relay_rate(running.chain.kafka_bootstrap, backlog + reports)
-    return ours, relay
+    cpu = {part: (cpu_after[part] - cpu_before[part]) * 1000 / commands for part in cpu_after}
+    return RunResult(commands / seconds, relay, cpu)
 
 
 async def check_at_rest(running: Running, households: int, reported: int) -> None:
@@ -143,6 +155,7 @@ async def relay_rate(bootstrap: str, messages: Sequence[Encoded]) -> float:
         await admin.create_topics(
             [NewTopic(f"{name}.{end}", PARTITIONS, 1) for end in ("in", "out")]
         )
+        await _leaders_elected(admin, [f"{name}.in", f"{name}.out"])
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
         )
@@ -157,6 +170,18 @@ async def relay_rate(bootstrap: str, messages: Sequence[Encoded]) -> float:
     finally:
         await admin.delete_topics([f"{name}.in", f"{name}.out"])
         await admin.close()
+
+
+async def _leaders_elected(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """New topics answer produce requests once each partition has its leader."""
+    for _ in range(100):
+        found = await admin.describe_topics(topics)
+        if all(p["leader"] >= 0 for t in found for p in t["partitions"]) and all(
+            len(t["partitions"]) == PARTITIONS for t in found
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"no leaders for {topics}")
 
 
 async def _relay(bootstrap: str, name: str, producer: AIOKafkaProducer, expected: int) -> float:
@@ -192,10 +217,13 @@ async def run(sizes: ThroughputSizes, profiles: Profiles) -> Table:
     households = sizes.households
     ours: list[float] = []
     relays: list[float] = []
+    cpu: dict[str, list[float]] = {}
     for n in range(sizes.runs):
-        rate, relay = await one_run(households, profiles if n == 0 else Profiles(None), n)
-        ours.append(rate)
-        relays.append(relay)
+        result = await one_run(households, profiles if n == 0 else Profiles(None), n)
+        ours.append(result.commands_per_second)
+        relays.append(result.relay_per_second)
+        for part, used in result.cpu_ms_per_command.items():
+            cpu.setdefault(part, []).append(used)
     table.rows.append(Row("bare aiokafka consume -> produce relay", "msg/s", relays))
     table.rows.append(
         Row(
@@ -210,6 +238,7 @@ async def run(sizes: ThroughputSizes, profiles: Profiles) -> Table:
             ],
         )
     )
+    table.rows += [Row(f"CPU per command: {part}", "ms", used) for part, used in cpu.items()]
     table.notes += [
         (
             f"{households:,} households x {COMMANDS_PER_HOUSEHOLD} commands = "
