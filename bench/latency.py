@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from typing import Final
 
 import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer
 
 from bench.chain import Running, applying, running_chain
 from bench.infra import Profiles
 from bench.report import Row, Table, Target, percentile
+from keten.contracts.topics import PLACEMENT_EVENTS, REGISTRATION_EVENTS
 
 MAX_P99_MS_AT_200: Final = 100.0
 SAMPLES_PER_SECOND: Final = 20  # commands followed per second of load, whatever the rate
-FIRST_POLL: Final = 0.002  # seconds; later polls wait 5 % of the time waited so far
-LAST_POLL: Final = 0.05
-GIVE_UP: Final = 600.0
+POLL: Final = 0.002  # seconds between polls, once the effect's event is out
+GIVE_UP: Final = 300.0
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,79 @@ class Effect:
     name: str
     service: str
     path: str  # with {case_id}
+    topic: str  # where the service publishes the event that comes with the effect
+    event_type: str
 
 
 EFFECTS: Final = (
-    Effect("case view", "registration", "/cases/{case_id}"),
-    Effect("stay", "placement", "/cases/{case_id}/stay"),
+    Effect("case view", "registration", "/cases/{case_id}", REGISTRATION_EVENTS, "AsylumApplied"),
+    Effect(
+        "stay",
+        "placement",
+        "/cases/{case_id}/stay",
+        PLACEMENT_EVENTS,
+        "AdmittedToApplicationCentre",
+    ),
 )
 
 
-async def visible(http: httpx.AsyncClient, url: str, scheduled: float) -> float:
-    """Milliseconds from `scheduled` until `url` answers 200."""
-    while True:
-        if (await http.get(url)).status_code == httpx.codes.OK:
-            return (time.perf_counter() - scheduled) * 1000
-        waited = time.perf_counter() - scheduled
-        if waited > GIVE_UP:
+class Announcements:
+    """Reads the services' event topics and tells when a followed case's event is out.
+
+    Polling every followed command over HTTP from its send on would load the very services
+    being measured (hundreds of requests a second once effects lag by seconds); so a command's
+    polling starts when its event is published. The view is updated in the same commit's
+    wake-up as the publication, so the polls find it within milliseconds; if the view were
+    ever ahead of the event, the latency would be over-stated, never under-stated.
+    """
+
+    def __init__(self, running: Running) -> None:
+        self._running = running
+        self._expected: dict[tuple[str, str], asyncio.Event] = {}
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=running.chain.kafka_bootstrap, enable_auto_commit=False
+        )
+
+    async def start(self) -> None:
+        """From the topics' current ends: only what is published from now on."""
+        await self._consumer.start()
+        partitions = await self._running.quiescence.describe(e.topic for e in EFFECTS)
+        self._consumer.assign(partitions)
+        await self._consumer.seek_to_end(*partitions)
+        for partition in partitions:
+            await self._consumer.position(partition)
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    def expect(self, effect: Effect, case_id: str) -> asyncio.Event:
+        return self._expected.setdefault((effect.event_type, case_id), asyncio.Event())
+
+    async def run(self) -> None:
+        while True:
+            found = await self._consumer.getmany(timeout_ms=100)
+            for record in (r for records in found.values() for r in records):
+                event = orjson.loads(record.value or b"{}")
+                key = (event.get("type"), event.get("data", {}).get("case_id"))
+                if (waiting := self._expected.get(key)) is not None:
+                    waiting.set()
+
+
+async def visible(
+    http: httpx.AsyncClient, url: str, published: asyncio.Event, scheduled: float
+) -> float:
+    """Milliseconds from `scheduled` until `url` answers 200, polled once `published`."""
+    await asyncio.wait_for(published.wait(), GIVE_UP)
+    while (await http.get(url)).status_code != httpx.codes.OK:
+        if time.perf_counter() - scheduled > GIVE_UP:
             raise TimeoutError(f"not visible after {GIVE_UP:.0f} s: {url}")
-        await asyncio.sleep(min(max(FIRST_POLL, waited * 0.05), LAST_POLL))
+        await asyncio.sleep(POLL)
+    return (time.perf_counter() - scheduled) * 1000
 
 
-async def steady_load(running: Running, rate: int, seconds: float) -> dict[str, list[float]]:
+async def steady_load(
+    running: Running, announcements: Announcements, rate: int, seconds: float
+) -> dict[str, list[float]]:
     """Sends `rate` commands a second for `seconds`, each at its scheduled moment; follows
     every n-th to its effects. Latency counts from the schedule, so a sender that falls behind
     adds to it rather than hiding it."""
@@ -72,10 +127,12 @@ async def steady_load(running: Running, rate: int, seconds: float) -> dict[str, 
             await asyncio.sleep(delay)
         await running.send_encoded(command)
         if i % every == 0:
+            case_id = f"{prefix}-{i}"
             for effect in EFFECTS:
-                url = running.urls[effect.service] + effect.path.format(case_id=f"{prefix}-{i}")
+                url = running.urls[effect.service] + effect.path.format(case_id=case_id)
+                published = announcements.expect(effect, case_id)
                 followers[effect.name].append(
-                    asyncio.create_task(visible(running.http, url, scheduled))
+                    asyncio.create_task(visible(running.http, url, published, scheduled))
                 )
     await running.producer.flush()
     return {name: list(await asyncio.gather(*tasks)) for name, tasks in followers.items()}
@@ -95,15 +152,22 @@ async def run(sizes: LatencySizes, profiles: Profiles) -> Table:
     households = sum(round(rate * sizes.seconds) for rate in sizes.rates)
     for n in range(sizes.runs):
         async with running_chain(households) as running:
-            for rate in sizes.rates:
-                profiled = profiles if n == 0 else Profiles(None)
-                with profiled.services(running.chain, f"latency-{rate}"):
-                    latencies = await steady_load(running, rate, sizes.seconds)
-                await running.settle()
-                for effect, samples in latencies.items():
-                    followed[rate] = len(samples)
-                    for stat, compute in STATISTICS:
-                        found.setdefault((rate, effect, stat), []).append(compute(samples))
+            announcements = Announcements(running)
+            await announcements.start()
+            reading = asyncio.create_task(announcements.run())
+            try:
+                for rate in sizes.rates:
+                    profiled = profiles if n == 0 else Profiles(None)
+                    with profiled.services(running.chain, f"latency-{rate}"):
+                        latencies = await steady_load(running, announcements, rate, sizes.seconds)
+                    await running.settle()
+                    for effect, samples in latencies.items():
+                        followed[rate] = len(samples)
+                        for stat, compute in STATISTICS:
+                            found.setdefault((rate, effect, stat), []).append(compute(samples))
+            finally:
+                reading.cancel()
+                await announcements.stop()
     for (rate, effect, stat), samples in found.items():
         targets = (
             [Target("median", below=MAX_P99_MS_AT_200)]
@@ -120,8 +184,9 @@ async def run(sizes: LatencySizes, profiles: Profiles) -> Table:
         (
             "followed per rate and run: "
             + ", ".join(f"{followed[rate]} commands at {rate}/s" for rate in sizes.rates)
-            + f" (every n-th, {SAMPLES_PER_SECOND} a second); polled from 2 ms, then every 5 % "
-            "of the time waited (at most 50 ms)"
+            + f" (every n-th, {SAMPLES_PER_SECOND} a second); each polled every "
+            f"{POLL * 1000:.0f} ms from the moment its event is on Kafka (AsylumApplied, "
+            "AdmittedToApplicationCentre)"
         ),
         (
             "case view = GET registration /cases/{id} answers 200; stay = GET placement "
