@@ -132,7 +132,8 @@ class Profiles:
     @contextlib.contextmanager
     def services(self, chain: Chain, name: str) -> Iterator[None]:
         """Samples each service process with py-spy (CPU time, not idle waits) while the
-        block runs, then writes the functions where each spent it, inclusive and self."""
+        block runs, then writes the functions where each spent it, inclusive and self (and
+        keeps py-spy's collapsed stacks beside, `.raw`, for a flame graph)."""
         if self._stamp is None:
             yield
             return
@@ -160,7 +161,6 @@ class Profiles:
                 report = self.path(f"{name}-{service}")
                 assert report is not None
                 report.write_text(summarise_stacks(path.read_text(), f"{name}: {service}"))
-                path.unlink()
 
     @contextlib.contextmanager
     def profile(self, name: str) -> Iterator[None]:
@@ -180,7 +180,7 @@ class Profiles:
             path.write_text(profiler.output_text(unicode=True, show_all=False))
 
 
-def summarise_stacks(collapsed: str, title: str, top: int = 30) -> str:
+def summarise_stacks(collapsed: str, title: str, top: int = 60) -> str:
     """py-spy's collapsed stacks (`frame;frame;… count`) as the functions that took the most
     samples: inclusive (anywhere on the stack) and self (the innermost frame)."""
     inclusive: Counter[str] = Counter()

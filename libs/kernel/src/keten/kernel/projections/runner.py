@@ -275,7 +275,11 @@ async def as_of_copy(pool: Pool, projection: Projection, moment: datetime) -> As
                 await schemas.drop_schema(lock, schema)
                 await checkpoints.remove(lock, _checkpoint(schema))
         finally:
-            await lock.execute("SELECT pg_advisory_unlock(hashtext($1))", schema)
+            try:
+                await lock.execute("SELECT pg_advisory_unlock(hashtext($1))", schema)
+            except BaseException:
+                lock.terminate()  # never back to the pool with the session lock held
+                raise
 
 
 @contextlib.asynccontextmanager

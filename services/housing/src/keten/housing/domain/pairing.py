@@ -59,8 +59,9 @@ def _by_hard_tie(codes: list[str], remaining: Mapping[str, int]) -> PairingChoic
 
 
 def _ranked(codes: Sequence[str], remaining: Mapping[str, int]) -> list[Candidate]:
-    """Most room first, ties to the lowest code."""
-    ranked = sorted(codes, key=lambda code: (-remaining.get(code, 0), code))
+    """Most room first, ties to the lowest code; the first `MAX_CANDIDATES`, as the reason
+    keeps them."""
+    ranked = sorted(codes, key=lambda code: (-remaining.get(code, 0), code))[:MAX_CANDIDATES]
     return [Candidate(municipality_code=c, remaining=remaining.get(c, 0)) for c in ranked]
 
 
