@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from tests.support.chain import Chain
 from tests.e2e.keten_cli import keten
+from tests.support.chain import Chain
 from tests.support.kafka import eventually, publish_raw
 
 pytestmark = pytest.mark.integration

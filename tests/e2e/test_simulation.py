@@ -18,8 +18,8 @@ import orjson
 import pytest
 
 from tests.conftest import Infra
-from tests.support.chain import Chain, fresh_chain
 from tests.e2e.keten_cli import keten
+from tests.support.chain import Chain, fresh_chain
 from tests.support.kafka import read_to_end
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]

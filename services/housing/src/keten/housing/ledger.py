@@ -8,7 +8,8 @@ one transaction-scoped advisory lock, so ledger decisions are serialized: a pair
 pairing, housing and quota change committed before it, and none can slip in while it decides.
 
 The copy is a cache of the log: if its schema is missing (first start, or dropped by an
-operator) it is created and filled from the event store under the same lock.
+operator) or older than its tables, it is made and filled from the event store under the same
+lock.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from keten.kernel.projections import schemas
 DECISIONS_SCHEMA: Final = "housing_decisions"
 _LOCK: Final = "keten.housing.ledger"
 _PROJECTION: Final = QuotaProjection()
+# The copy's newest table: a copy made before it existed is made again from the log.
+_NEWEST_TABLE: Final = f"{DECISIONS_SCHEMA}.pairing_totals"
 
 
 def touches_ledger(event_type: str) -> bool:
@@ -36,7 +39,7 @@ def touches_ledger(event_type: str) -> bool:
 async def lock(conn: Connection) -> None:
     """Serializes ledger decisions until the transaction ends; re-entrant in a transaction."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", _LOCK)
-    if not await schemas.schema_exists(conn, DECISIONS_SCHEMA):
+    if await conn.fetchval("SELECT to_regclass($1)", _NEWEST_TABLE) is None:
         await _create_from_log(conn)
 
 
@@ -65,6 +68,7 @@ async def apply(conn: Connection, events: Sequence[RecordedEvent]) -> None:
 async def _create_from_log(conn: Connection) -> None:
     # Each ledger row is written by one stream only (a period's quota stream, or a case's
     # stream), so replaying stream by stream gives the same rows as the global order.
+    await schemas.drop_schema(conn, DECISIONS_SCHEMA)
     await schemas.create_schema(conn, DECISIONS_SCHEMA, _PROJECTION)
     rows = await conn.fetch(
         "SELECT DISTINCT stream_id FROM keten.events WHERE event_type = ANY($1::text[])",

@@ -36,7 +36,31 @@ CREATE TABLE IF NOT EXISTS case_pairings (
     paired_period      text NOT NULL,
     housed_period      text
 );
+CREATE TABLE IF NOT EXISTS pairing_totals (
+    municipality_code  text NOT NULL,
+    paired_period      text NOT NULL,
+    housed_period      text,
+    persons            integer NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS pairing_totals_key
+    ON pairing_totals (municipality_code, paired_period, (coalesce(housed_period, '')));
+INSERT INTO pairing_totals (municipality_code, paired_period, housed_period, persons)
+SELECT municipality_code, paired_period, housed_period, sum(persons) FROM case_pairings
+ WHERE NOT EXISTS (SELECT 1 FROM pairing_totals)
+ GROUP BY 1, 2, 3;
 """
+
+# `pairing_totals` is `case_pairings` summed by municipality and periods, kept as cases are
+# paired and housed, so that reading a period's figures costs the same with 100 pairings or
+# 100,000 (the figures are sums over those columns). Filled from `case_pairings` when the
+# table is new to a schema that has pairings.
+_ADD_TOTAL: Final = """
+INSERT INTO pairing_totals (municipality_code, paired_period, housed_period, persons)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (municipality_code, paired_period, (coalesce(housed_period, '')))
+DO UPDATE SET persons = pairing_totals.persons + EXCLUDED.persons
+"""
+_DROP_EMPTY_TOTALS: Final = "DELETE FROM pairing_totals WHERE persons = 0"
 
 _ADD_QUOTA: Final = """
 INSERT INTO period_quotas (period, municipality_code, persons) VALUES ($1, $2, $3)
@@ -51,7 +75,7 @@ SELECT municipality_code, period, sum(quota)::int AS quota, sum(housed)::int AS 
       FROM period_quotas WHERE period <= $1
     UNION ALL
     SELECT municipality_code, housed_period, 0, persons
-      FROM case_pairings WHERE housed_period <= $1
+      FROM pairing_totals WHERE housed_period <= $1
 ) AS activity GROUP BY 1, 2
 """
 
@@ -61,7 +85,7 @@ SELECT municipality_code,
        coalesce(sum(persons) FILTER (WHERE paired_period = $1), 0)::int AS paired,
        coalesce(sum(persons) FILTER (
            WHERE housed_period IS NULL OR housed_period > $1), 0)::int AS awaiting
-  FROM case_pairings WHERE paired_period <= $1
+  FROM pairing_totals WHERE paired_period <= $1
  GROUP BY 1
 """
 
@@ -76,7 +100,7 @@ class QuotaProjection:
 
     name = "quota"
     handles = frozenset({"HousingQuotaSet", "QuotaTransferred", "PairedWithMunicipality", "Housed"})
-    tables = ("case_pairings", "period_quotas")
+    tables = ("case_pairings", "pairing_totals", "period_quotas")
 
     async def create(self, conn: Connection) -> None:
         await conn.execute(_CREATE)
@@ -98,24 +122,53 @@ class QuotaProjection:
                 )
                 await conn.execute(_ADD_QUOTA, moved.period, moved.to_municipality, moved.persons)
             case PairedWithMunicipality(case_id=case_id, municipality_code=code, persons=persons):
-                await conn.execute(
-                    """INSERT INTO case_pairings (case_id, municipality_code, persons,
-                                                  paired_period) VALUES ($1, $2, $3, $4)
-                       ON CONFLICT (case_id) DO UPDATE
-                       SET municipality_code = EXCLUDED.municipality_code,
-                           persons = EXCLUDED.persons, paired_period = EXCLUDED.paired_period""",
-                    case_id,
-                    code,
-                    persons,
-                    period_of(event.occurred_at),
-                )
+                await _paired(conn, case_id, code, persons, period_of(event.occurred_at))
             case Housed(case_id=case_id, period=period):
-                await conn.execute(
+                row = await conn.fetchrow(
                     """UPDATE case_pairings SET housed_period = $2
-                        WHERE case_id = $1 AND housed_period IS NULL""",
+                        WHERE case_id = $1 AND housed_period IS NULL
+                    RETURNING municipality_code, paired_period, persons""",
                     case_id,
                     period,
                 )
+                if row is not None:
+                    key = (row["municipality_code"], row["paired_period"])
+                    await _add_totals(
+                        conn, [(*key, None, -row["persons"]), (*key, period, row["persons"])]
+                    )
+
+
+async def _paired(conn: Connection, case_id: str, code: str, persons: int, period: str) -> None:
+    """The case's current pairing (a new one replaces the old), in the row and the totals."""
+    old = await conn.fetchrow(
+        """SELECT municipality_code, paired_period, housed_period, persons
+             FROM case_pairings WHERE case_id = $1""",
+        case_id,
+    )
+    await conn.execute(
+        """INSERT INTO case_pairings (case_id, municipality_code, persons, paired_period)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE
+           SET municipality_code = EXCLUDED.municipality_code,
+               persons = EXCLUDED.persons, paired_period = EXCLUDED.paired_period""",
+        case_id,
+        code,
+        persons,
+        period,
+    )
+    housed = None if old is None else old["housed_period"]
+    changes: list[_TotalChange] = [(code, period, housed, persons)]
+    if old is not None:
+        changes.insert(0, (old["municipality_code"], old["paired_period"], housed, -old["persons"]))
+    await _add_totals(conn, changes)
+
+
+_TotalChange = tuple[str, str, str | None, int]  # municipality, paired and housed period, persons
+
+
+async def _add_totals(conn: Connection, changes: list[_TotalChange]) -> None:
+    await conn.executemany(_ADD_TOTAL, changes)
+    if any(persons < 0 for *_, persons in changes):
+        await conn.execute(_DROP_EMPTY_TOTALS)
 
 
 async def read_figures(conn: Connection, period: str) -> dict[str, QuotaFigures]:
