@@ -102,11 +102,20 @@ async def visible(
 ) -> float:
     """Milliseconds from `scheduled` until `url` answers 200, polled once `published`."""
     await asyncio.wait_for(published.wait(), GIVE_UP)
-    while (await http.get(url)).status_code != httpx.codes.OK:
+    while not await _answers(http, url):
         if time.perf_counter() - scheduled > GIVE_UP:
             raise TimeoutError(f"not visible after {GIVE_UP:.0f} s: {url}")
         await asyncio.sleep(POLL)
     return (time.perf_counter() - scheduled) * 1000
+
+
+async def _answers(http: httpx.AsyncClient, url: str) -> bool:
+    """Whether `url` answers 200; a kept-alive connection the server closed just then is
+    tried again at the next poll."""
+    try:
+        return (await http.get(url)).status_code == httpx.codes.OK
+    except httpx.TransportError:
+        return False
 
 
 async def steady_load(
