@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -105,9 +104,18 @@ async def main(url: str, start: datetime, steps: int, step: timedelta) -> dict[s
         "p50_s": percentile(ordered, 0.50),
         "p99_s": percentile(ordered, 0.99),
         "max_s": ordered[-1],
-        # Linux reports kilobytes.
-        "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_rss_mib": peak_rss_mib(),
     }
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory since it started this program. Not `getrusage`'s
+    `ru_maxrss`: Linux carries that over `exec`, so a runner spawned by a big parent would
+    report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def profiled(path: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
