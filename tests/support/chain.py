@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import httpx
 from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1
 SERVICES = ("registration", "placement", "housing", "capacity")
 
 
@@ -52,7 +54,11 @@ class Chain:
             LOG_LEVEL="warning",
         )
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", f"keten.{service}"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", f"keten.{service}"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            preexec_fn=_killed_with_parent,  # noqa: PLW1509 - a prctl call, no locks
         )
 
     def kill(self, service: str) -> None:
@@ -84,6 +90,13 @@ class Chain:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+def _killed_with_parent() -> None:
+    """A service outlives nothing: if the test or benchmark that started it dies, so does it
+    (Linux's parent-death signal), rather than run on against a broker that is gone."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _run(script: str, env: Mapping[str, str]) -> None:
