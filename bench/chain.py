@@ -4,24 +4,27 @@ commands through Kafka as COA's, the IND's and the municipalities' systems send 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from aiokafka import AIOKafkaProducer
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from tests.support.chain import Chain, fresh_chain
 
 from bench.infra import admin_url
+from keten.cli.simulate.calendar import period_of
 from keten.cli.simulate.quiescence import Quiescence
+from keten.cli.simulate.wire import HEADERS
 from keten.contracts.capacity import OpenLocation
-from keten.contracts.envelope import CONTENT_TYPE
 from keten.contracts.housing import RecordHousing, SetHousingQuota
 from keten.contracts.messages import Message, make_envelope
 from keten.contracts.registration import AssignTrack, RecordDecision, RegisterApplication
@@ -29,7 +32,6 @@ from keten.contracts.topics import ALERTS, COMMAND_TOPICS, EVENT_TOPICS, dead_le
 from keten.contracts.values import Household, PersonalData, Track
 from keten.reference import PROVINCES, municipalities, split_over_municipalities
 
-HEADERS: Final = [("content-type", CONTENT_TYPE.encode())]
 LOCATION_TYPES: Final = ("application_centre", "azc", "accelerated_azc")
 MAX_PERSONS: Final = 4  # the largest household `household(i)` makes
 NATIONALITIES: Final = ("SYR", "ERI", "TUR", "AFG", "YEM", "IRQ")
@@ -86,6 +88,46 @@ class Running:
         return response.json()
 
 
+Take = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def following(
+    running: Running, topics: Sequence[str], take: Take, *, from_start: bool
+) -> AsyncIterator[None]:
+    """While the block runs, hands each event published on `topics` (decoded CloudEvent) to
+    `take`: every event from the topics' start, or only those published from now on."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=running.chain.kafka_bootstrap, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = await running.quiescence.describe(topics)
+        consumer.assign(partitions)
+        if from_start:
+            await consumer.seek_to_beginning(*partitions)
+        else:
+            await consumer.seek_to_end(*partitions)
+            for partition in partitions:
+                await consumer.position(partition)  # the end as it is now, not when first read
+        feeding = asyncio.create_task(_feed(consumer, take))
+        try:
+            yield
+        finally:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+    finally:
+        await consumer.stop()
+
+
+async def _feed(consumer: AIOKafkaConsumer, take: Take) -> None:
+    while True:
+        found = await consumer.getmany(timeout_ms=100)
+        for record in (r for records in found.values() for r in records):
+            await take(orjson.loads(record.value or b"{}"))
+
+
 @contextlib.asynccontextmanager
 async def running_chain(households: int) -> AsyncIterator[Running]:
     """A fresh chain with room for `households` at once, every service caught up with it."""
@@ -126,10 +168,6 @@ def centre_id(index: int) -> str:
     return f"bench-application_centre-{index % len(CENTRES)}"
 
 
-def period_of(day: date) -> str:
-    return f"{day.year}-H{1 if day.month <= 6 else 2}"
-
-
 async def set_up(running: Running, households: int) -> None:
     """Per province an application centre, an AZC and an accelerated AZC, each with room for
     every household it could hold at once; the half year's quotas split by population."""
@@ -147,8 +185,8 @@ async def set_up(running: Running, households: int) -> None:
             await running.send(command, location, "coa/capacity-planner/bench")
     period = period_of(datetime.now(UTC).date())
     for code, persons in split_over_municipalities(QUOTA_PER_HALF_YEAR).items():
-        command_ = SetHousingQuota(municipality_code=code, period=period, persons=persons)
-        await running.send(command_, code, "ministerie-asiel-migratie/bench")
+        quota = SetHousingQuota(municipality_code=code, period=period, persons=persons)
+        await running.send(quota, code, "ministerie-asiel-migratie/bench")
     await running.settle()
     national = (await running.get("capacity", "/occupancy?by=national"))["rows"][0]
     if national["capacity"] != places * len(CENTRES) * len(LOCATION_TYPES):

@@ -10,13 +10,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import httpx
-import orjson
-from aiokafka import AIOKafkaConsumer
 
-from bench.chain import Running, applying, running_chain
+from bench.chain import Running, applying, following, running_chain
 from bench.infra import Profiles
 from bench.report import Row, Table, Target, percentile
 from keten.contracts.topics import PLACEMENT_EVENTS, REGISTRATION_EVENTS
@@ -56,7 +54,7 @@ EFFECTS: Final = (
 
 
 class Announcements:
-    """Reads the services' event topics and tells when a followed case's event is out.
+    """Tells when a followed case's event is out on the services' event topics.
 
     Polling every followed command over HTTP from its send on would load the very services
     being measured (hundreds of requests a second once effects lag by seconds); so a command's
@@ -65,36 +63,17 @@ class Announcements:
     ever ahead of the event, the latency would be over-stated, never under-stated.
     """
 
-    def __init__(self, running: Running) -> None:
-        self._running = running
+    def __init__(self) -> None:
         self._expected: dict[tuple[str, str], asyncio.Event] = {}
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=running.chain.kafka_bootstrap, enable_auto_commit=False
-        )
-
-    async def start(self) -> None:
-        """From the topics' current ends: only what is published from now on."""
-        await self._consumer.start()
-        partitions = await self._running.quiescence.describe(e.topic for e in EFFECTS)
-        self._consumer.assign(partitions)
-        await self._consumer.seek_to_end(*partitions)
-        for partition in partitions:
-            await self._consumer.position(partition)
-
-    async def stop(self) -> None:
-        await self._consumer.stop()
 
     def expect(self, effect: Effect, case_id: str) -> asyncio.Event:
         return self._expected.setdefault((effect.event_type, case_id), asyncio.Event())
 
-    async def run(self) -> None:
-        while True:
-            found = await self._consumer.getmany(timeout_ms=100)
-            for record in (r for records in found.values() for r in records):
-                event = orjson.loads(record.value or b"{}")
-                key = (event.get("type"), event.get("data", {}).get("case_id"))
-                if (waiting := self._expected.get(key)) is not None:
-                    waiting.set()
+    async def take(self, event: dict[str, Any]) -> None:
+        data = event.get("data")
+        case_id = data.get("case_id") if isinstance(data, dict) else None
+        if (waiting := self._expected.get((str(event.get("type")), str(case_id)))) is not None:
+            waiting.set()
 
 
 async def visible(
@@ -161,10 +140,9 @@ async def run(sizes: LatencySizes, profiles: Profiles) -> Table:
     households = sum(round(rate * sizes.seconds) for rate in sizes.rates)
     for n in range(sizes.runs):
         async with running_chain(households) as running:
-            announcements = Announcements(running)
-            await announcements.start()
-            reading = asyncio.create_task(announcements.run())
-            try:
+            announcements = Announcements()
+            topics = [effect.topic for effect in EFFECTS]
+            async with following(running, topics, announcements.take, from_start=False):
                 for rate in sizes.rates:
                     profiled = profiles if n == 0 else Profiles(None)
                     with profiled.services(running.chain, f"latency-{rate}"):
@@ -174,9 +152,6 @@ async def run(sizes: LatencySizes, profiles: Profiles) -> Table:
                         followed[rate] = len(samples)
                         for stat, compute in STATISTICS:
                             found.setdefault((rate, effect, stat), []).append(compute(samples))
-            finally:
-                reading.cancel()
-                await announcements.stop()
     for (rate, effect, stat), samples in found.items():
         targets = (
             [Target("median", below=MAX_P99_MS_AT_200)]

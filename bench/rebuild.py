@@ -41,7 +41,7 @@ class RebuildSizes:
     events: int
 
 
-PROJECTIONS: Final[tuple[Projection, ...]] = (workload.CountersProjection(), NothingProjection())
+PROJECTIONS: Final[tuple[Projection, ...]] = (workload.COUNTERS, NothingProjection())
 
 
 # What each live projection holds once it has applied every event, computed in one statement.

@@ -10,25 +10,25 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.chain import (
-    HEADERS,
     Encoded,
     Running,
     cpu_seconds,
+    following,
     household,
     housing_report,
-    period_of,
     procedure,
     running_chain,
 )
 from bench.infra import Profiles
 from bench.report import Row, Table, Target, ratios
+from keten.cli.simulate.calendar import period_of
+from keten.cli.simulate.wire import HEADERS
 from keten.contracts.topics import HOUSING_EVENTS
 
 MIN_COMMANDS_PER_SECOND: Final = 2_000
@@ -49,7 +49,7 @@ class ThroughputSizes:
 
 
 class Municipalities:
-    """Reads `housing.events`: reports each pairing of the run as housed, as the municipality
+    """Reading `housing.events`: reports each pairing of the run as housed, as the municipality
     would, and counts the `Housed` events until every household is."""
 
     def __init__(self, running: Running, prefix: str, households: int) -> None:
@@ -60,23 +60,7 @@ class Municipalities:
         self.reported = 0
         self.done = asyncio.Event()
 
-    async def run(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._running.chain.kafka_bootstrap, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            partitions = await self._running.quiescence.describe([HOUSING_EVENTS])
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            while not self.done.is_set():
-                found = await consumer.getmany(timeout_ms=100)
-                for record in (r for records in found.values() for r in records):
-                    await self._take(orjson.loads(record.value or b"{}"))
-        finally:
-            await consumer.stop()
-
-    async def _take(self, event: dict[str, object]) -> None:
+    async def take(self, event: dict[str, Any]) -> None:
         data = event.get("data")
         if not isinstance(data, dict) or not str(data.get("case_id")).startswith(self._prefix):
             return
@@ -106,18 +90,18 @@ async def one_run(households: int, profiles: Profiles, run: int) -> RunResult:
         prefix = f"tp{run}-{uuid.uuid4().hex[:6]}"
         backlog = [command for i in range(households) for command in procedure(prefix, i)]
         municipalities = Municipalities(running, prefix, households)
-        watcher = asyncio.create_task(municipalities.run())
-        with profiles.services(running.chain, f"throughput-run{run}"):
-            cpu_before = cpu_seconds(running.chain)
-            started = time.perf_counter()
-            for command in backlog:
-                await running.send_encoded(command)
-            await running.producer.flush()
-            await asyncio.wait_for(municipalities.done.wait(), timeout=3600)
-            await running.settle()
-            seconds = time.perf_counter() - started
-            cpu_after = cpu_seconds(running.chain)
-        await watcher
+        reading = following(running, [HOUSING_EVENTS], municipalities.take, from_start=True)
+        async with reading:
+            with profiles.services(running.chain, f"throughput-run{run}"):
+                cpu_before = cpu_seconds(running.chain)
+                started = time.perf_counter()
+                for command in backlog:
+                    await running.send_encoded(command)
+                await running.producer.flush()
+                await asyncio.wait_for(municipalities.done.wait(), timeout=3600)
+                await running.settle()
+                seconds = time.perf_counter() - started
+                cpu_after = cpu_seconds(running.chain)
         await check_at_rest(running, households, municipalities.reported)
         commands = len(backlog) + municipalities.reported
         reports = [housing_report(f"{prefix}-{i}", "GM0014") for i in range(households)]

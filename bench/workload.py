@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from tests.support.counters import Counters
+
 from keten.contracts.messages import Event
 from keten.kernel import eventstore
 from keten.kernel.db import Connection, Pool
-from keten.kernel.eventstore import NewEvent, RecordedEvent
+from keten.kernel.eventstore import NewEvent
 
 T0: Final = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 SOURCE: Final = "bench"
@@ -78,28 +80,9 @@ async def _append_stream(
     await eventstore.append(conn, stream_of(subject), 0, batch)
 
 
-class CountersProjection:
-    """Per subject: how many BenchHappened events, and their counters' sum (as in the kernel's
-    own tests: one upsert per event)."""
-
-    name = "bench_counters"
-    handles = frozenset({"BenchHappened"})
-    tables = ("counters",)
-
-    async def create(self, conn: Connection) -> None:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS counters "
-            "(subject text PRIMARY KEY, events int NOT NULL, total bigint NOT NULL)"
-        )
-
-    async def apply(self, conn: Connection, event: RecordedEvent) -> None:
-        await conn.execute(
-            """INSERT INTO counters (subject, events, total) VALUES ($1, 1, $2)
-               ON CONFLICT (subject) DO UPDATE
-               SET events = counters.events + 1, total = counters.total + EXCLUDED.total""",
-            event.subject,
-            event.data["counter"],
-        )
+# Per subject: how many BenchHappened events, and their counters' sum (the kernel's tests'
+# projection: one upsert per event).
+COUNTERS: Final = Counters("bench_counters", "BenchHappened")
 
 
 class BenchDeadlineMissed(Event):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from keten.kernel import checkpoints, eventstore
-from keten.kernel.db import Connection, Pool
-from keten.kernel.eventstore import START, RecordedEvent
+from keten.kernel.db import Pool
+from keten.kernel.eventstore import START
 from keten.kernel.projections import (
     ProjectionRunner,
     as_of_copy,
@@ -19,33 +19,16 @@ from keten.kernel.projections import (
     rebuild,
 )
 from tests.kernel.events_for_tests import happened
+from tests.support.counters import Counters
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
-class CountersProjection:
+def counters() -> Counters:
     """Per subject: how many KernelTestHappened events, and their counters' sum."""
-
-    name = "counters"
-    handles = frozenset({"KernelTestHappened"})
-    tables = ("counters",)
-
-    async def create(self, conn: Connection) -> None:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS counters "
-            "(subject text PRIMARY KEY, events int NOT NULL, total bigint NOT NULL)"
-        )
-
-    async def apply(self, conn: Connection, event: RecordedEvent) -> None:
-        await conn.execute(
-            """INSERT INTO counters (subject, events, total) VALUES ($1, 1, $2)
-               ON CONFLICT (subject) DO UPDATE
-               SET events = counters.events + 1, total = counters.total + EXCLUDED.total""",
-            event.subject,
-            event.data["counter"],
-        )
+    return Counters("counters", "KernelTestHappened")
 
 
 async def write_history(pool: Pool, hours: int = 6, per_hour: int = 50) -> None:
@@ -61,7 +44,7 @@ async def write_history(pool: Pool, hours: int = 6, per_hour: int = 50) -> None:
                 versions[stream] = await eventstore.append(conn, stream, version, [event])
 
 
-async def caught_up(pool: Pool, projection: CountersProjection) -> ProjectionRunner:
+async def caught_up(pool: Pool, projection: Counters) -> ProjectionRunner:
     runner = ProjectionRunner(pool, projection)
     await runner.setup()
     await runner.catch_up()
@@ -76,7 +59,7 @@ async def rows(pool: Pool, schema: str) -> list[tuple[str, int, int]]:
 
 async def test_the_live_projection_applies_every_event_once(pool: Pool) -> None:
     await write_history(pool)
-    projection = CountersProjection()
+    projection = counters()
     runner = await caught_up(pool, projection)
     assert await runner.catch_up_once() == 0
     live = await rows(pool, "proj_counters")
@@ -86,7 +69,7 @@ async def test_the_live_projection_applies_every_event_once(pool: Pool) -> None:
 
 async def test_a_projection_rebuilt_from_the_log_has_the_live_digest(pool: Pool) -> None:
     await write_history(pool)
-    projection = CountersProjection()
+    projection = counters()
     await caught_up(pool, projection)
     seen: list[tuple[int, int]] = []
 
@@ -102,7 +85,7 @@ async def test_a_projection_rebuilt_from_the_log_has_the_live_digest(pool: Pool)
 
 async def test_a_tampered_live_projection_no_longer_matches_its_rebuild(pool: Pool) -> None:
     await write_history(pool)
-    projection = CountersProjection()
+    projection = counters()
     await caught_up(pool, projection)
     async with pool.acquire() as conn:
         await conn.execute(
@@ -118,7 +101,7 @@ async def test_a_tampered_live_projection_no_longer_matches_its_rebuild(pool: Po
 
 async def test_a_rebuild_swapped_in_keeps_the_live_projection_going(pool: Pool) -> None:
     await write_history(pool, hours=2)
-    projection = CountersProjection()
+    projection = counters()
     runner = await caught_up(pool, projection)
     await rebuild(pool, projection, swap=True)
     await write_history(pool, hours=1)
@@ -132,7 +115,7 @@ async def test_a_rebuild_swapped_in_keeps_the_live_projection_going(pool: Pool) 
 
 async def test_an_as_of_replay_stops_at_the_given_time(pool: Pool) -> None:
     await write_history(pool, hours=6)
-    projection = CountersProjection()
+    projection = counters()
     moment = T0 + timedelta(hours=2, minutes=30)
 
     schema = await build_as_of(pool, projection, moment)
@@ -143,7 +126,7 @@ async def test_an_as_of_replay_stops_at_the_given_time(pool: Pool) -> None:
 
 async def test_an_as_of_copy_serves_one_read_and_is_gone_afterwards(pool: Pool) -> None:
     await write_history(pool, hours=4)
-    projection = CountersProjection()
+    projection = counters()
     moment = T0 + timedelta(hours=1)
 
     async with as_of_copy(pool, projection, moment) as schema:

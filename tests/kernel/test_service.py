@@ -12,7 +12,7 @@ from keten.kernel.projections import reading
 from keten.kernel.service import ServiceContext, ServiceSpec, Subscription
 from tests.kernel.consumer_app import apply_command
 from tests.kernel.events_for_tests import TEST_EVENTS_TOPIC, KernelTestHappened, command_json
-from tests.kernel.test_projections import CountersProjection
+from tests.kernel.test_projections import counters
 from tests.support.kafka import (
     ensure_topic,
     eventually,
@@ -48,7 +48,7 @@ async def test_a_service_applies_commands_publishes_events_and_serves_its_projec
         name=f"kerneltest{uuid.uuid4().hex[:6]}",
         default_port=0,
         subscriptions=[Subscription("commands", (topic,), {"KernelTestDo": apply_command})],
-        projections=[CountersProjection()],
+        projections=[counters()],
         publishes=[KernelTestHappened],
         routes=counters_routes,
     )
@@ -89,7 +89,7 @@ async def test_a_service_rebuilds_its_projections_and_audits_its_store_on_reques
         name=f"kerneltest{uuid.uuid4().hex[:6]}",
         default_port=0,
         subscriptions=[Subscription("commands", (topic,), {"KernelTestDo": apply_command})],
-        projections=[CountersProjection()],
+        projections=[counters()],
         routes=counters_routes,
     )
     subject = f"case-{uuid.uuid4().hex[:8]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from keten.kernel.db import Connection
+from keten.kernel.db import Connection, create_tables
 from keten.kernel.eventstore import START, GlobalPosition
 
 SCHEMA_SQL: Final = """
@@ -18,9 +18,7 @@ CREATE TABLE IF NOT EXISTS keten.checkpoints (
 
 
 async def setup(conn: Connection) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-        await conn.execute(SCHEMA_SQL)
+    await create_tables(conn, SCHEMA_SQL)
 
 
 async def load(conn: Connection, name: str) -> GlobalPosition:

@@ -24,6 +24,14 @@ async def init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
         )
 
 
+async def create_tables(conn: Connection, ddl: str) -> None:
+    """Runs `ddl` (statements of the `IF NOT EXISTS` kind) in a transaction of its own; the
+    processes of one database starting at once take turns on one advisory lock."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
+        await conn.execute(ddl)
+
+
 async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     """A released connection goes back to the pool as it is (asyncpg still rolls back an open
     transaction first). The default reset costs a round trip per release to clear session

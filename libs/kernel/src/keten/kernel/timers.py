@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import structlog
 
-from keten.kernel.db import Connection, Pool
+from keten.kernel.db import Connection, Pool, create_tables
 
 if TYPE_CHECKING:
     from keten.kernel.clock import Clock
@@ -82,9 +82,7 @@ TimerHandler: TypeAlias = Callable[[Connection, DueTimer], Awaitable[None]]
 
 async def setup(conn: Connection) -> None:
     """Creates the timers table if absent; safe to run from several processes."""
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-        await conn.execute(SCHEMA_SQL)
+    await create_tables(conn, SCHEMA_SQL)
 
 
 async def schedule(

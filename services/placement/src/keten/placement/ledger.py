@@ -15,7 +15,7 @@ from typing import Final
 import asyncpg
 
 from keten.contracts.values import LocationType
-from keten.kernel.db import Connection
+from keten.kernel.db import Connection, create_tables
 from keten.kernel.eventstore import ConcurrencyError
 from keten.placement.domain.locations import Location
 from keten.placement.domain.waiting import Waiting
@@ -47,10 +47,7 @@ _WAITING_LOCKS: Final = 0x706C6163
 
 async def ensure_tables(conn: Connection) -> None:
     """Creates placement's own tables (locations, waiting households), once at start."""
-    if await conn.fetchval("SELECT to_regclass('placement.waiting')") is not None:
-        return
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-    await conn.execute(_TABLES)
+    await create_tables(conn, _TABLES)
 
 
 async def open_locations(conn: Connection) -> list[Location]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 from keten.kernel.consumer.model import IncomingRecord, Outcome
-from keten.kernel.db import Connection
+from keten.kernel.db import Connection, create_tables
 
 SCHEMA_SQL: Final = """
 CREATE SCHEMA IF NOT EXISTS keten;
@@ -24,9 +24,7 @@ CREATE TABLE IF NOT EXISTS keten.inbox (
 
 
 async def setup(conn: Connection) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-        await conn.execute(SCHEMA_SQL)
+    await create_tables(conn, SCHEMA_SQL)
 
 
 async def seen(conn: Connection, consumer: str, message_id: str) -> bool:

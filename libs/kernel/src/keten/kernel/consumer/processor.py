@@ -171,13 +171,7 @@ class RecordProcessor:
         if item.message_id in seen:
             return Outcome.DUPLICATE
         seen.add(item.message_id)  # the same message twice in one batch
-        if item.dead is not None:
-            dead: DeadLetter | None = item.dead
-        elif guarded:
-            dead = await self._apply(conn, item)
-        else:
-            await self._apply_unguarded(conn, item)
-            dead = None
+        dead = item.dead or await self._apply(conn, item, guarded=guarded)
         outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
         if not await inbox.record(conn, self.name, item.message_id, item.record, outcome):
             raise asyncpg.SerializationError("processed concurrently")
@@ -185,20 +179,12 @@ class RecordProcessor:
             outgoing.append(self._dead_letter(item.record, dead))
         return outcome
 
-    async def _apply_unguarded(self, conn: Connection, item: _Prepared) -> None:
-        """Runs the handler as is; any failure but the database's own sends the whole batch
-        to the guarded run."""
-        assert item.handler is not None
-        assert item.delivery is not None
-        try:
-            await item.handler(conn, item.delivery)
-        except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
-            raise
-        except Exception as exc:
-            raise _Unguarded from exc
-
-    async def _apply(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
-        """Runs the handler in a savepoint; a refusal undoes only this record's writes."""
+    async def _apply(
+        self, conn: Connection, item: _Prepared, *, guarded: bool
+    ) -> DeadLetter | None:
+        """Runs the handler: guarded, in a savepoint, so that a refusal undoes only this
+        record's writes; unguarded, as is, any failure but the database's own sending the
+        whole batch to the guarded run."""
         assert item.handler is not None
         assert item.delivery is not None
         envelope = item.delivery.envelope
@@ -209,6 +195,9 @@ class RecordProcessor:
             correlation_id=item.delivery.correlation_id,
             causation_id=envelope.causationid,
         ):
+            if not guarded:
+                await _unguarded(conn, item.handler, item.delivery)
+                return None
             for attempt in range(CONFLICT_RETRIES):
                 try:
                     async with conn.transaction():
@@ -274,6 +263,15 @@ class RecordProcessor:
             key=record.key,
             headers=headers,
         )
+
+
+async def _unguarded(conn: Connection, handler: Handler, delivery: Delivery) -> None:
+    try:
+        await handler(conn, delivery)
+    except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
+        raise
+    except Exception as exc:
+        raise _Unguarded from exc
 
 
 class _Unguarded(Exception):  # noqa: N818

@@ -15,7 +15,7 @@ from typing import Final, Generic, TypeVar
 from pydantic import TypeAdapter
 
 from keten.contracts.messages import Message
-from keten.kernel.db import Connection
+from keten.kernel.db import Connection, create_tables
 from keten.kernel.eventstore.model import NewEvent
 from keten.kernel.eventstore.store import append, read_stream
 
@@ -32,9 +32,7 @@ CREATE TABLE IF NOT EXISTS keten.snapshots (
 
 
 async def setup(conn: Connection) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-        await conn.execute(SCHEMA_SQL)
+    await create_tables(conn, SCHEMA_SQL)
 
 
 class Aggregate(Generic[S]):

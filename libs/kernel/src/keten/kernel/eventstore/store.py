@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from keten.kernel.db import Connection
+from keten.kernel.db import Connection, create_tables
 from keten.kernel.eventstore.model import (
     ConcurrencyError,
     GlobalPosition,
@@ -48,9 +48,7 @@ SELECT {_COLUMNS} FROM keten.events
 
 async def setup(conn: Connection) -> None:
     """Creates the event store's tables if absent; safe to run from several processes."""
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('keten.schema'))")
-        await conn.execute(SCHEMA_SQL)
+    await create_tables(conn, SCHEMA_SQL)
 
 
 async def append(

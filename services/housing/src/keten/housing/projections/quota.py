@@ -155,10 +155,13 @@ async def _paired(conn: Connection, case_id: str, code: str, persons: int, perio
         persons,
         period,
     )
-    housed = None if old is None else old["housed_period"]
-    changes: list[_TotalChange] = [(code, period, housed, persons)]
-    if old is not None:
-        changes.insert(0, (old["municipality_code"], old["paired_period"], housed, -old["persons"]))
+    changes: list[_TotalChange] = [(code, period, None, persons)]
+    if old is not None:  # a pairing by hand replaces it: its persons move with it
+        housed = old["housed_period"]
+        changes = [
+            (old["municipality_code"], old["paired_period"], housed, -old["persons"]),
+            (code, period, housed, persons),
+        ]
     await _add_totals(conn, changes)
 
 
