@@ -16,7 +16,10 @@ start() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return; fi
   local url_var
   url_var="$(echo "$svc" | tr a-z A-Z)_DATABASE_URL"
-  DATABASE_URL="${!url_var}" HTTP_PORT="$port" nohup "$KETEN_ROOT/.venv/bin/python" \
+  # Only registration holds the private half of the dead-letter key (it redrives them).
+  local private=""
+  [ "$svc" = registration ] && private="$KETEN_DEAD_LETTER_PRIVATE_KEY_FILE"
+  KETEN_DEAD_LETTER_PRIVATE_KEY="$private" DATABASE_URL="${!url_var}" HTTP_PORT="$port" nohup "$KETEN_ROOT/.venv/bin/python" \
     -m "keten.$svc" >> "$dir/$svc.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
 }

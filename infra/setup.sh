@@ -11,3 +11,4 @@ fi
 uv sync --frozen --quiet --python python3.11
 "$KETEN_ROOT/infra/kafka/install.sh"
 "$KETEN_ROOT/infra/postgres/install.sh" > /dev/null
+uv run --frozen python infra/keys.py "$KETEN_KEYS"

@@ -11,6 +11,7 @@ from keten.contracts.topics import CAPACITY_COMMANDS, CAPACITY_EVENTS
 from tests.capacity import wire
 from tests.capacity.flow import dead_letters, events_counted, location_reaches, publish
 from tests.support.kafka import header
+from tests.support.keys import opened
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ async def test_malformed_invalid_and_refused_commands_are_dead_lettered_between_
         "business",
         f"location {azc} is already open with another capacity",
     )
-    assert refused[0].value == b'{"specversion": "1.0", "id": '
+    assert opened(refused[0].value, sealed=True) == b'{"specversion": "1.0", "id": '
     assert orjson.loads(refused[1].value)["data"]["capacity"] == "twenty"
     assert {header(r, "original.topic") for r in refused} == {CAPACITY_COMMANDS}
     [unknown] = await dead_letters(kafka_bootstrap, CAPACITY_COMMANDS, elsewhere, 1)

@@ -232,3 +232,11 @@ def test_the_build_context_leaves_out_state_environments_and_caches() -> None:
         for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     }
     assert {".state", ".venv", ".git", "**/__pycache__"} <= ignored
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_only_registration_holds_the_private_half_of_the_dead_letter_key(service: str) -> None:
+    env = environment(service)
+    assert env["KETEN_DEAD_LETTER_PUBLIC_KEY"] == "/keys/dead-letters.pub"
+    private = "/keys/dead-letters.key" if service == "registration" else ""
+    assert env["KETEN_DEAD_LETTER_PRIVATE_KEY"] == private

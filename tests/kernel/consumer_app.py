@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 
 from faststream.kafka import KafkaBroker
 
-from keten.kernel import eventstore
-from keten.kernel.consumer import Delivery, RecordProcessor, Rejected, inbox, subscribe
+from keten.kernel import eventstore, schema
+from keten.kernel.consumer import Delivery, RecordProcessor, Rejected, subscribe
 from keten.kernel.db import Connection, Pool, create_pool
+from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
 from tests.kernel.events_for_tests import KernelTestDo, KernelTestHappened
+from tests.support.keys import dead_letter_key
 
 
 async def apply_command(conn: Connection, delivery: Delivery) -> None:
@@ -36,8 +38,7 @@ async def apply_command(conn: Connection, delivery: Delivery) -> None:
 
 async def prepare(pool: Pool) -> None:
     async with pool.acquire() as conn:
-        await eventstore.setup(conn)
-        await inbox.setup(conn)
+        await schema.setup(conn)
 
 
 @asynccontextmanager
@@ -52,16 +53,26 @@ async def running_consumer(
     await prepare(pool)
     producer = KafkaProducer(bootstrap, client_id=group)
     await producer.start()
+    relay = OutboxRelay(pool, producer, name=f"{group}.outbox")  # publishes the dead letters
     broker = KafkaBroker(bootstrap, allow_auto_create_topics=False)
+
+    def committed() -> None:
+        relay.wake()
+        on_commit()
+
     processor = RecordProcessor(
-        group, pool, producer, {"KernelTestDo": apply_command}, on_commit=on_commit
+        group, pool, {"KernelTestDo": apply_command}, dead_letter_key(), on_commit=committed
     )
     subscribe(broker, processor, topic)
+    stop = asyncio.Event()
+    relaying = asyncio.create_task(relay.run(stop))
     await broker.start()
     try:
         yield pool
     finally:
         await broker.stop()
+        stop.set()
+        await relaying
         await producer.stop()
         await pool.close()
 

@@ -14,6 +14,7 @@ from keten.kernel.db import Pool
 from tests.kernel.consumer_app import running_consumer
 from tests.kernel.events_for_tests import command_json
 from tests.support.kafka import eventually, fresh_topic, header, publish_raw, read_topic
+from tests.support.keys import opened
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +63,9 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_the_good_ones_around
         await eventually(lambda: _has(pool, "case-b", 2))
         assert await effects(pool, "case-b") == [1, 2]
 
-    assert [r.value for r in dead] == bad
+    sealed = [header(r, "dead_letter.sealed") == "true" for r in dead]
+    assert sealed == [True, False, False, False, False]  # what is not JSON is sealed whole
+    assert [opened(r.value, s) for r, s in zip(dead, sealed, strict=True)] == bad
     assert all(r.key == b"case-b" for r in dead)
     stages = [header(r, "error.stage") for r in dead]
     assert stages == ["decode", "validate", "validate", "validate", "business"]

@@ -71,7 +71,9 @@ def runner_for(
     batch_size: int = 200,
     poll_seconds: float = 0.5,
 ) -> TimerRunner:
-    return TimerRunner(pool, clock, {KIND: recorder}, batch_size, poll_seconds)
+    return TimerRunner(
+        pool, clock, {KIND: recorder}, batch_size=batch_size, poll_seconds=poll_seconds
+    )
 
 
 @contextlib.asynccontextmanager
@@ -274,7 +276,7 @@ async def test_a_failing_handler_does_not_stop_the_others_and_fires_later(
     assert recorder.ids() == ["t-1", "t-2", "t-3", "t-2"]
 
 
-async def test_a_runner_keeps_retrying_a_failing_timer_without_spinning(
+async def test_a_timer_that_keeps_failing_stops_the_runner_visibly_and_the_others_fire(
     timer_pool: Pool,
 ) -> None:
     # given a timer whose handler fails, in a running runner
@@ -282,16 +284,27 @@ async def test_a_runner_keeps_retrying_a_failing_timer_without_spinning(
     recorder = Recorder()
     recorder.failing.add("stubborn")
     await schedule(timer_pool, "stubborn", START)
-    async with running(runner_for(timer_pool, clock, recorder, poll_seconds=0.1)):
-        # when
+    runner = runner_for(timer_pool, clock, recorder, poll_seconds=0.1)
+    async with running(runner):
+        # when it has failed for a while, and another timer comes due
         await asyncio.sleep(1.0)
-        attempts = len(recorder.calls)
-        recorder.failing.clear()
+        await schedule(timer_pool, "other", START)
+        runner.wake()
         async with asyncio.timeout(2):
             await recorder.fired.wait()
-    # then it was retried about once a poll, and fired once the handler succeeded
-    assert 2 <= attempts <= 20
-    assert await effects(timer_pool) == ["stubborn"]
+        attempts = recorder.ids().count("stubborn")
+    # then it was tried a bounded number of times, no more, and the runner says it stopped
+    assert attempts == timers.MAX_ATTEMPTS
+    assert await effects(timer_pool) == ["other"]
+    assert runner.health.problem() == (
+        f"stopped: timer stubborn ({KIND}) cannot fire (RuntimeError)"
+    )
+    # when the cause is mended, its next try fires it, and the runner is healthy again
+    recorder.failing.clear()
+    runner._stopped = dict.fromkeys(runner._stopped, 0.0)  # its next try is due now
+    assert await runner.fire_due() == 1
+    assert await effects(timer_pool) == ["other", "stubborn"]
+    assert runner.health.problem() is None
 
 
 async def test_with_the_wall_clock_a_timer_fires_within_a_second_of_its_due_time(

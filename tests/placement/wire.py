@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from keten.kernel.service import Service, ServiceSpec
 from keten.kernel.settings import Settings
 from keten.placement.app import spec
+from tests.support.keys import dead_letter_key_files
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -163,6 +164,7 @@ async def more_consumers(
         http_port=0,
         clock="wall",
         log_level="warning",
+        **dead_letter_key_files(consuming.name),
     )
     stop = asyncio.Event()
     started: list[asyncio.Event] = [asyncio.Event() for _ in range(count)]

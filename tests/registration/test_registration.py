@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
 from keten.contracts.topics import (
@@ -17,6 +18,7 @@ from keten.contracts.topics import (
 )
 from keten.kernel.db import create_pool
 from keten.kernel.projections import RebuildResult, rebuild
+from keten.kernel.sealing import open_personal
 from keten.registration.projections.cases import CasesProjection
 from tests.registration.raw import (
     Applicant,
@@ -31,6 +33,7 @@ from tests.registration.raw import (
     unique,
 )
 from tests.support.kafka import eventually, header, publish_raw
+from tests.support.keys import dead_letter_key
 from tests.support.services import running_service
 
 pytestmark = pytest.mark.integration
@@ -199,8 +202,13 @@ async def test_bad_commands_are_dead_lettered_and_the_good_ones_around_them_take
     for record in dead:
         assert header(record, "original.topic") == REGISTRATION_COMMANDS
         headers = b"".join(v for _, v in record.headers)
-        assert applicant.family_name.encode() not in headers
-        assert applicant.v_number.encode() not in headers
+        for personal in (applicant.family_name, applicant.v_number):
+            assert personal.encode() not in headers
+            assert personal.encode() not in record.value  # sealed
+    # and registration's dead-letter key opens the seal of what was refused
+    [refused] = [r for r in dead if r.key == invalid_case.encode()]
+    opened = orjson.loads(open_personal(dead_letter_key(), refused.value))
+    assert opened["data"]["personal"] == bad_personal
     # and the good commands took effect once each
     assert view["track"] == "dublin"
     assert view["accelerated"] is True

@@ -11,14 +11,16 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import httpx
 
+from tests.support.keys import dead_letter_private_key
 from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,10 @@ class Chain:
             HTTP_PORT=str(self.ports[service]),
             KETEN_CLOCK=self.clock,
             LOG_LEVEL="warning",
+            # Only registration holds the private half of the dead-letter key.
+            KETEN_DEAD_LETTER_PRIVATE_KEY=(
+                str(dead_letter_private_key()) if service == "registration" else ""
+            ),
         )
         self.processes[service] = subprocess.Popen(
             [sys.executable, "-m", f"keten.{service}"],
@@ -100,20 +106,45 @@ def _killed_with_parent() -> None:
 
 
 def _run(script: str, env: Mapping[str, str]) -> None:
-    subprocess.run(
+    done = subprocess.run(
         ["bash", "-c", f"source infra/env.sh && {script}"],
         cwd=ROOT,
         env=dict(env),
-        check=True,
+        check=False,
         capture_output=True,
     )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
+        raise RuntimeError(f"`{script}` failed with exit code {done.returncode}: {output}")
 
 
-@contextlib.asynccontextmanager
-async def fresh_chain(
-    admin_database_url: str, state: Path, clock: str = "simulated"
-) -> AsyncIterator[Chain]:
-    """Kafka on free ports with its state in `state`, fresh databases, the four services."""
+@dataclass(frozen=True)
+class OwnKafka:
+    """A Kafka broker of a test's own, with the contract's topics."""
+
+    bootstrap: str
+    state: Path
+
+    def kill(self, timeout: float = 10) -> None:
+        """SIGKILL, as a crash would end it; returns once the process is gone."""
+        pid = int((self.state / "kafka" / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        stat = Path(f"/proc/{pid}/stat")
+        while time.monotonic() < deadline:
+            try:
+                process_state = stat.read_text().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                return
+            if process_state == "Z":  # dead, not yet reaped
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"kafka (pid {pid}) still runs {timeout} s after SIGKILL")
+
+
+@contextlib.contextmanager
+def fresh_kafka(state: Path) -> Iterator[OwnKafka]:
+    """Kafka on free ports with its state in `state` and the contract's topics; stopped after."""
     kafka_port, controller_port = free_port(), free_port()
     kafka_env = dict(
         os.environ,
@@ -122,25 +153,36 @@ async def fresh_chain(
         KAFKA_CONTROLLER_PORT=str(controller_port),
         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}",
     )
-    _run("infra/kafka/start.sh && uv run --frozen python infra/topics.py", kafka_env)
-    suffix = uuid.uuid4().hex[:8]
-    databases = await _create_databases(admin_database_url, suffix)
-    chain = Chain(
-        state=state,
-        kafka_bootstrap=f"127.0.0.1:{kafka_port}",
-        databases=databases,
-        ports={service: free_port() for service in SERVICES},
-        clock=clock,
-    )
     try:
-        for service in SERVICES:
-            chain.start(service)
-        await chain.wait_ready()
-        yield chain
+        _run("infra/kafka/start.sh && uv run --frozen python infra/topics.py", kafka_env)
+        yield OwnKafka(f"127.0.0.1:{kafka_port}", state)
     finally:
-        chain.stop_all()
         _run("infra/kafka/stop.sh", kafka_env)
-        await _drop_databases(admin_database_url, databases)
+
+
+@contextlib.asynccontextmanager
+async def fresh_chain(
+    admin_database_url: str, state: Path, clock: str = "simulated"
+) -> AsyncIterator[Chain]:
+    """Kafka on free ports with its state in `state`, fresh databases, the four services."""
+    with fresh_kafka(state) as kafka:
+        suffix = uuid.uuid4().hex[:8]
+        databases = await _create_databases(admin_database_url, suffix)
+        chain = Chain(
+            state=state,
+            kafka_bootstrap=kafka.bootstrap,
+            databases=databases,
+            ports={service: free_port() for service in SERVICES},
+            clock=clock,
+        )
+        try:
+            for service in SERVICES:
+                chain.start(service)
+            await chain.wait_ready()
+            yield chain
+        finally:
+            chain.stop_all()
+            await _drop_databases(admin_database_url, databases)
 
 
 async def _create_databases(admin_url: str, suffix: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from keten.kernel.service import Service, ServiceSpec, http_app
 from keten.kernel.settings import Settings
+from tests.support.keys import dead_letter_key_files
 
 
 def free_port() -> int:
@@ -64,6 +65,7 @@ async def running_service(
         http_port=port,
         clock=clock,
         log_level="warning",
+        **dead_letter_key_files(spec.name),
     )
     service = Service(spec, settings)
     server = uvicorn.Server(

@@ -1,4 +1,4 @@
-"""`keten up | down | status | simulate | rebuild | audit verify`."""
+"""`keten up | down | status | simulate | rebuild | audit verify | dlq`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from keten.cli import admin, stack
+from keten.cli import admin, dlq, stack
 from keten.cli.simulate.command import simulate
 from keten.cli.simulate.scenarios import SCENARIOS
 
@@ -60,7 +60,29 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--as-of", type=_time, help="write the historical view as of TIME")
     audit = commands.add_parser("audit", help="check the event stores")
     audit.add_argument("action", choices=["verify"])
+    dlq = commands.add_parser("dlq", help="dead letters: list, show, replay")
+    dlq_actions = dlq.add_subparsers(dest="action", required=True)
+    listing = dlq_actions.add_parser("list", help="every service's dead letters")
+    listing.add_argument("--topic", help="only those of this topic")
+    listing.add_argument("--reason", help="only those whose reason or error type matches")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    shown = dlq_actions.add_parser("show", help="one dead letter (personal data sealed)")
+    shown.add_argument("name", help="<service>:<id>")
+    replaying = dlq_actions.add_parser("replay", help="replay dead letters once mended")
+    replaying.add_argument("names", nargs="*", help="<service>:<id> ...")
+    replaying.add_argument("--all", action="store_true", help="every unresolved dead letter")
+    replaying.add_argument("--topic", help="with --all: only those of this topic")
+    replaying.add_argument("--json", action="store_true", help="JSON instead of a table")
     return root
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    match args.action:
+        case "list":
+            return dlq.list_letters(args.topic, args.reason, as_json=args.json)
+        case "show":
+            return dlq.show(args.name)
+    return dlq.replay(args.names, replay_all=args.all, topic=args.topic, as_json=args.json)
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per subcommand
@@ -87,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
             return admin.rebuild(targets, args.as_of)
         case "audit":
             return admin.audit_verify()
+        case "dlq":
+            return _dlq(args)
     return 2
 
 

@@ -46,33 +46,47 @@ def down() -> int:
     return _script("infra/down.sh")
 
 
-async def _service_status(client: httpx.AsyncClient, service: str) -> tuple[str, str, int, int]:
+Status = tuple[str, str, int, int, int]
+
+
+def _state(ready: httpx.Response) -> str:
+    if ready.status_code == 200:
+        return "ready"
+    problems: dict[str, str] = ready.json().get("problems", {})
+    if not problems:
+        return "starting"
+    return "not ready: " + "; ".join(f"{loop} {problem}" for loop, problem in problems.items())
+
+
+async def _service_status(client: httpx.AsyncClient, service: str) -> Status:
     url = service_url(service)
     try:
-        ready = (await client.get(f"{url}/ready")).status_code == 200
+        state = _state(await client.get(f"{url}/ready"))
         metrics = (await client.get(f"{url}/metrics")).text
-    except httpx.TransportError:
-        return service, "down", 0, 0
+        letters = (await client.get(f"{url}/admin/dead-letters")).json()
+    except (httpx.TransportError, ValueError):
+        return service, "down", 0, 0, 0
     lag = backlog = 0.0
     for name, value in _METRIC.findall(metrics):
         if name == "keten_consumer_lag":
             lag += float(value)
         else:
             backlog += float(value)
-    return service, "ready" if ready else "starting", int(lag), int(backlog)
+    unresolved = sum(1 for letter in letters if not letter["resolved"])
+    return service, state, int(lag), int(backlog), unresolved
 
 
-async def _statuses() -> list[tuple[str, str, int, int]]:
+async def _statuses() -> list[Status]:
     async with httpx.AsyncClient(timeout=5) as client:
         return list(await asyncio.gather(*(_service_status(client, s) for s in SERVICE_PORTS)))
 
 
 def status() -> int:
     table = Table(title="keten status")
-    for column in ("service", "state", "consumer lag", "relay backlog", "api"):
+    for column in ("service", "state", "consumer lag", "relay backlog", "dead letters", "api"):
         table.add_column(column)
     rows = asyncio.run(_statuses())
-    for service, state, lag, backlog in rows:
-        table.add_row(service, state, str(lag), str(backlog), service_url(service))
+    for service, state, lag, backlog, letters in rows:
+        table.add_row(service, state, str(lag), str(backlog), str(letters), service_url(service))
     console.print(table)
-    return 0 if all(state == "ready" for _, state, _, _ in rows) else 1
+    return 0 if all(row[1] == "ready" for row in rows) else 1

@@ -27,7 +27,22 @@ RELAY_BACKLOG = Gauge(
 EVENTS_PUBLISHED = Counter(
     "keten_events_published_total", "Events published to Kafka by the outbox relay", ["relay"]
 )
+DEAD_LETTERS_PUBLISHED = Counter(
+    "keten_dead_letters_published_total",
+    "Dead letters published to their dead-letter topics by the outbox relay",
+    ["relay"],
+)
 PROJECTION_EVENTS = Counter(
     "keten_projection_events_total", "Events applied to a projection", ["projection"]
 )
 TIMERS_FIRED = Counter("keten_timers_fired_total", "Timers fired", ["kind"])
+LOOP_STOPPED = Gauge(
+    "keten_loop_stopped",
+    "1 while a loop (projection, timers) has stopped on something it cannot apply",
+    ["loop"],
+)
+LOOP_STALLED_SECONDS = Gauge(
+    "keten_loop_stalled_seconds",
+    "Seconds a loop has been trying to store the records it holds without progress",
+    ["loop"],
+)

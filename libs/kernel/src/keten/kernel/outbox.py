@@ -5,6 +5,9 @@ publishes each event with a topic to that topic (key = subject, value = CloudEve
 until Kafka has every record of the batch, then saves the checkpoint. At-least-once: a crash
 between publishing and saving republishes the batch, which consumers skip by event id. Per
 stream, global order is version order, so a subject's events reach its partition in order.
+
+The consumers' dead letters (`keten.dead_letters`) go out the same way: each unpublished row
+to its `<topic>.dlq`, then marked published.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from typing import Final
 
 from keten.contracts.envelope import CONTENT_TYPE
 from keten.kernel import checkpoints, eventstore
+from keten.kernel.consumer import deadletters
 from keten.kernel.db import Pool
 from keten.kernel.eventstore import RecordedEvent
 from keten.kernel.logging import get_logger
-from keten.kernel.metrics import EVENTS_PUBLISHED, RELAY_BACKLOG
+from keten.kernel.metrics import DEAD_LETTERS_PUBLISHED, EVENTS_PUBLISHED, RELAY_BACKLOG
 from keten.kernel.producer import OutgoingRecord, Producer
 
 log = get_logger(__name__)
@@ -59,17 +63,22 @@ class OutboxRelay:
         self._wake.set()
 
     async def relay_once(self) -> int:
-        """Publishes the next batch; returns how many events it read."""
+        """Publishes the next batch of events and of dead letters; returns how many it read
+        of the larger."""
         async with self._pool.acquire() as conn:
             after = await checkpoints.load(conn, self._name)
             batch = await eventstore.read_all(conn, after, limit=self._batch_size)
-            if not batch:
-                return 0
-            records = [to_record(e) for e in batch if e.topic is not None]
-            await self._producer.send_all(records)
-            await checkpoints.save(conn, self._name, batch[-1].position)
-        EVENTS_PUBLISHED.labels(self._name).inc(len(records))
-        return len(batch)
+            if batch:
+                records = [to_record(e) for e in batch if e.topic is not None]
+                await self._producer.send_all(records)
+                await checkpoints.save(conn, self._name, batch[-1].position)
+                EVENTS_PUBLISHED.labels(self._name).inc(len(records))
+            letters = await deadletters.unpublished(conn, self._batch_size)
+            if letters:
+                await self._producer.send_all([letter.to_outgoing() for letter in letters])
+                await deadletters.mark_published(conn, [letter.id for letter in letters])
+                DEAD_LETTERS_PUBLISHED.labels(self._name).inc(len(letters))
+        return max(len(batch), len(letters))
 
     async def backlog(self) -> int:
         async with self._pool.acquire() as conn:

@@ -1,9 +1,10 @@
-"""Creates every kernel table of a service's database: events, checkpoints, inbox, timers."""
+"""Creates every kernel table of a service's database: events, checkpoints, inbox, dead
+letters, timers."""
 
 from __future__ import annotations
 
 from keten.kernel import checkpoints, eventstore, timers
-from keten.kernel.consumer import inbox
+from keten.kernel.consumer import deadletters, inbox
 from keten.kernel.db import Connection
 from keten.kernel.eventstore import snapshots
 
@@ -15,6 +16,7 @@ async def setup(conn: Connection) -> None:
         snapshots.setup,
         checkpoints.setup,
         inbox.setup,
+        deadletters.setup,
         timers.setup,
     ):
         await module_setup(conn)

@@ -26,6 +26,8 @@ from keten.kernel.admin import admin_router
 from keten.kernel.clock import Clock, EventTimeClock, WallClock
 from keten.kernel.consumer import Handler, RecordProcessor, subscribe
 from keten.kernel.db import Connection, Pool, create_pool
+from keten.kernel.deadletter_routes import dead_letter_router
+from keten.kernel.health import Health
 from keten.kernel.logging import configure, get_logger
 from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
@@ -93,6 +95,9 @@ class Service:
         self.settings = settings
         self.clock = make_clock(settings)
         self.ready = False
+        self.health = Health()
+        self.processors: dict[str, RecordProcessor] = {}
+        self.dead_letter_key = settings.dead_letter_key()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.broker = KafkaBroker(
@@ -128,12 +133,17 @@ class Service:
                 if self.spec.setup is not None:
                     await self.spec.setup(conn)
                 await _resume_event_time(self.clock, conn)
-            runners = [ProjectionRunner(pool, p) for p in self.spec.projections]
+            runners = [
+                ProjectionRunner(pool, p, health=self.health.loop(f"projection.{p.name}"))
+                for p in self.spec.projections
+            ]
             for runner in runners:
                 await runner.setup()
             await producer.start()
             relay = OutboxRelay(pool, producer, name=f"{self.spec.name}.outbox")
-            timer_runner = TimerRunner(pool, self.clock, self.spec.timers)
+            timer_runner = TimerRunner(
+                pool, self.clock, self.spec.timers, health=self.health.loop("timers")
+            )
 
             def committed() -> None:
                 relay.wake()
@@ -141,7 +151,7 @@ class Service:
                 for runner in runners:
                     runner.wake()
 
-            self._subscribe(pool, producer, committed)
+            self._subscribe(pool, committed)
             loops = [relay.run(self._stop), *(r.run(self._stop) for r in runners)]
             if self.spec.timers:
                 loops.append(timer_runner.run(self._stop))
@@ -162,25 +172,26 @@ class Service:
             await producer.stop()
             await pool.close()
 
-    def _subscribe(
-        self, pool: Pool, producer: KafkaProducer, committed: Callable[[], None]
-    ) -> None:
+    def _subscribe(self, pool: Pool, committed: Callable[[], None]) -> None:
         observe = self.clock.observe if isinstance(self.clock, EventTimeClock) else (lambda _: None)
         for sub in self.spec.subscriptions:
+            name = f"{self.spec.name}.{sub.name}"
             processor = RecordProcessor(
-                f"{self.spec.name}.{sub.name}",
+                name,
                 pool,
-                producer,
                 sub.handlers,
+                self.dead_letter_key,
                 on_commit=committed,
                 stopping=self._stop.is_set,
                 observe_time=observe,
             )
+            self.processors[name] = processor
             subscribe(
                 self.broker,
                 processor,
                 *sub.topics,
                 description=f"applies {', '.join(sorted(sub.handlers))}",
+                health=self.health.loop(name),
             )
 
 
@@ -195,6 +206,9 @@ def http_app(service: Service) -> FastAPI:
             if service.spec.routes is not None:
                 app.include_router(service.spec.routes(ctx))
             app.include_router(admin_router(ctx.pool, dict(ctx.projections)))
+            app.include_router(
+                dead_letter_router(ctx.pool, service.processors, service.dead_letter_key)
+            )
             yield
 
     app = FastAPI(
@@ -209,12 +223,19 @@ def http_app(service: Service) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/ready")
-    async def ready(response: Response) -> dict[str, str]:
+    async def ready(response: Response) -> dict[str, Any]:
         if not service.ready or "ctx" not in context:
             response.status_code = 503
             return {"status": "starting"}
-        async with context["ctx"].pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
+        problems = service.health.problems()
+        try:
+            async with context["ctx"].pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1", timeout=2)
+        except Exception as exc:  # noqa: BLE001 - any failure: the database does not answer
+            problems["database"] = f"does not answer ({type(exc).__name__})"
+        if problems:
+            response.status_code = 503
+            return {"status": "not ready", "problems": problems}
         return {"status": "ready"}
 
     @app.get("/metrics")

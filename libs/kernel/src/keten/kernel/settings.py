@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
+
+from keten.kernel.sealing import DeadLetterKey
 
 # Every environment variable a service reads, with its meaning.
 SETTING_NAMES: Final = {
@@ -14,6 +17,8 @@ SETTING_NAMES: Final = {
     "HTTP_PORT": "port of the query API",
     "KETEN_CLOCK": "`wall` (default) or `simulated`: what time the timers follow",
     "LOG_LEVEL": "debug, info (default), warning",
+    "KETEN_DEAD_LETTER_PUBLIC_KEY": "file of the dead-letter key's public half (every service)",
+    "KETEN_DEAD_LETTER_PRIVATE_KEY": "file of its private half (registration only: redrives)",
 }
 
 
@@ -26,6 +31,16 @@ class Settings:
     http_port: int
     clock: str
     log_level: str
+    dead_letter_public_key: Path | None = None
+    dead_letter_private_key: Path | None = None
+
+    def dead_letter_key(self) -> DeadLetterKey:
+        """The key that seals personal data in dead letters; a service never runs without."""
+        if self.dead_letter_public_key is None:
+            raise RuntimeError(
+                f"{self.service}: set KETEN_DEAD_LETTER_PUBLIC_KEY (make setup creates the key)"
+            )
+        return DeadLetterKey.from_files(self.dead_letter_public_key, self.dead_letter_private_key)
 
     @classmethod
     def from_environment(cls, service: str, default_port: int) -> Settings:
@@ -41,4 +56,10 @@ class Settings:
             http_port=int(env.get("HTTP_PORT", str(default_port))),
             clock=env.get("KETEN_CLOCK", "wall"),
             log_level=env.get("LOG_LEVEL", "info"),
+            dead_letter_public_key=_path(env.get("KETEN_DEAD_LETTER_PUBLIC_KEY")),
+            dead_letter_private_key=_path(env.get("KETEN_DEAD_LETTER_PRIVATE_KEY")),
         )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -12,6 +12,7 @@ data), so a timer id must not carry personal data either.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 import structlog
 
 from keten.kernel.db import Connection, Pool, create_tables
+from keten.kernel.faults import is_transient
+from keten.kernel.health import LoopHealth
 
 if TYPE_CHECKING:
     from keten.kernel.clock import Clock
@@ -64,6 +67,8 @@ SELECT min(due_at) FROM keten.timers
    AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
 """
 
+MAX_ATTEMPTS: Final = 3
+STOPPED_RETRY_SECONDS: Final = 30.0
 _FAR_FUTURE: Final = datetime.max.replace(tzinfo=UTC)
 
 log = structlog.get_logger(__name__)
@@ -130,14 +135,19 @@ class TimerRunner:
     savepoint; its timer stays pending and is retried in a later round, the others fire.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the collaborators and settings, named
         self,
         pool: Pool,
         clock: Clock,
         handlers: Mapping[str, TimerHandler],
+        *,
         batch_size: int = 200,
         poll_seconds: float = 0.5,
+        health: LoopHealth | None = None,
     ) -> None:
+        self.health = health or LoopHealth("timers")
+        self._failures: dict[str, int] = {}  # timer id -> failed attempts, while it fails
+        self._stopped: dict[str, float] = {}  # timer id -> when (monotonic) to try it again
         self._pool = pool
         self._clock = clock
         self._handlers = dict(handlers)
@@ -174,7 +184,8 @@ class TimerRunner:
         return fired
 
     async def _round(self) -> tuple[int, datetime]:
-        failed: list[str] = []
+        # Timers that failed `MAX_ATTEMPTS` times wait for their next try.
+        failed = [t for t, at in self._stopped.items() if at > time.monotonic()]
         fired = 0
         while True:
             now = self._clock.now()
@@ -204,15 +215,31 @@ class TimerRunner:
         try:
             async with conn.transaction():
                 await self._handlers[timer.kind](conn, timer)
-        except Exception as exc:  # noqa: BLE001 - one failing handler must not stop the others
-            log.warning(
-                "timer_handler_failed",
-                timer_id=timer.timer_id,
-                kind=timer.kind,
-                error=type(exc).__name__,
-            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the whole round is retried
+            self._failed(timer, exc)
             return False
+        self._failures.pop(timer.timer_id, None)
+        if self._stopped.pop(timer.timer_id, None) is not None and not self._stopped:
+            self.health.resume()
         return True
+
+    def _failed(self, timer: DueTimer, error: Exception) -> None:
+        """A timer whose handler fails `MAX_ATTEMPTS` times stops the runner visibly (the other
+        timers go on firing) and is tried again every `STOPPED_RETRY_SECONDS`, in case its
+        cause was mended."""
+        attempts = self._failures.get(timer.timer_id, 0) + 1
+        self._failures[timer.timer_id] = attempts
+        context = {"timer_id": timer.timer_id, "kind": timer.kind, "error": type(error).__name__}
+        log.warning("timer_handler_failed", **context)
+        if attempts >= MAX_ATTEMPTS:
+            self._stopped[timer.timer_id] = time.monotonic() + STOPPED_RETRY_SECONDS
+            if not self.health.stopped:
+                log.error("timer.stopped", **context)
+            self.health.stop(
+                f"timer {timer.timer_id} ({timer.kind}) cannot fire ({type(error).__name__})"
+            )
 
     async def _sleep_until(self, moment: datetime, stop: asyncio.Event) -> None:
         waits = [

@@ -1,54 +1,59 @@
 """Exactly-once effects for consumed records, independent of how they were received.
 
 Records come in batches (one poll of a partition set). A batch is applied in one database
-transaction: for each record, decode and validate it; if this consumer handles its type, run
-its handler and record its message id in the inbox. One commit for the batch amortises the
-cost of a durable commit over many records; per-partition order is kept.
+transaction: for each record, decode and validate it; if this consumer takes its type, run its
+handler and record its message id in the inbox. One commit for the batch amortises the cost of
+a durable commit over many records; per-partition order is kept.
 
-Handlers run without savepoints first (two round trips a record saved): if any handler
-refuses or fails, that attempt is rolled back whole and the batch runs again with a savepoint
-around each handler, so that a refusal undoes only its own record's writes.
+No single record can stall the batch. Faults are told apart by `keten.kernel.faults`:
 
-A record that cannot be decoded, validated or applied goes to its topic's dead-letter topic with
-the reason in its headers (sent before the batch commits: at least once), and the batch goes
-on. A database outage is waited out, never dead-lettered: the batch is retried until it is
-stored or the consumer stops.
+1. The batch runs without savepoints (two round trips a record saved).
+2. If a handler or the store refuses any record, the batch runs again with a savepoint around
+   each record, so that a refusal undoes only its own record's writes and becomes its dead
+   letter.
+3. If the batch still fails (it keeps conflicting with other writers, or a fault lies outside
+   any one handler), the records run one by one. Contention is retried until it passes: a valid
+   command is never dead-lettered for it. A record whose transaction keeps failing while the
+   database answers is dead-lettered after `MAX_ATTEMPTS`.
+
+A database outage is waited out, never dead-lettered. Dead letters are rows of
+`keten.dead_letters` written in the same transaction (published by the outbox relay), so no
+Kafka call happens inside a transaction and a dead letter is never lost or sent twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Final
 
 import asyncpg
+import orjson
 
-from keten.contracts.errors import InvalidMessage, Stage
-from keten.contracts.messages import decode_envelope, message_type, parse_message
-from keten.contracts.topics import dead_letter_topic
-from keten.kernel.consumer import inbox
+from keten.contracts.envelope import CloudEvent
+from keten.contracts.errors import InvalidMessage
+from keten.contracts.messages import Command, decode_envelope, message_type, parse_message
+from keten.kernel.consumer import deadletters, inbox
+from keten.kernel.consumer.deadletters import DeadLetter
 from keten.kernel.consumer.model import Delivery, Handler, IncomingRecord, Outcome, Rejected
 from keten.kernel.db import Connection, Pool
-from keten.kernel.eventstore import ConcurrencyError
+from keten.kernel.faults import Fault, classify
 from keten.kernel.logging import bound, get_logger
 from keten.kernel.metrics import MESSAGES_DEAD_LETTERED, MESSAGES_PROCESSED
-from keten.kernel.producer import OutgoingRecord, Producer
+from keten.kernel.sealing import DeadLetterKey, seal_personal
 
 log = get_logger(__name__)
 
-CONFLICT_RETRIES: Final = 20
-TRANSIENT_ERRORS: Final = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
-# Conflicts that only a new transaction can resolve (the whole batch is tried again).
-BATCH_CONFLICTS: Final = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+BATCH_CONFLICTS: Final = 20  # conflicts of a whole batch before it runs record by record
+SAVEPOINT_CONFLICTS: Final = 5  # a handler's stream conflicts within its savepoint
+MAX_ATTEMPTS: Final = 5  # failures of one record, with the database answering, before its letter
+OUTAGE_MAX_DELAY: Final = 5.0
 
 
 class Stopping(Exception):  # noqa: N818
@@ -56,21 +61,32 @@ class Stopping(Exception):  # noqa: N818
 
 
 @dataclass(frozen=True)
-class DeadLetter:
-    stage: Stage
-    error_type: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class _Prepared:
     """A record after decoding: to apply (handler and delivery), to dead-letter, or to pass."""
 
     record: IncomingRecord
-    message_id: str
+    message_id: str | None = None  # the envelope's id, once it is known to be well-formed
+    message_type: str | None = None
+    content_hash: bytes = b""
     delivery: Delivery | None = None
     handler: Handler | None = None
     dead: DeadLetter | None = None
+
+    @property
+    def passes(self) -> bool:
+        """Neither taken nor refused: an event this consumer has no use for."""
+        return self.handler is None and self.dead is None
+
+
+def content_hash(envelope: CloudEvent) -> bytes:
+    """The same message redelivered (or replayed from its dead letter) has the same hash."""
+    canonical = orjson.dumps(envelope.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).digest()
+
+
+def _refused(stage: str, error_type: str, reason: str) -> DeadLetter:
+    assert stage in ("decode", "validate", "business")
+    return DeadLetter(stage, error_type, reason)  # type: ignore[arg-type]
 
 
 class RecordProcessor:
@@ -80,8 +96,8 @@ class RecordProcessor:
         self,
         name: str,
         pool: Pool,
-        dead_letters: Producer,
         handlers: Mapping[str, Handler],
+        dead_letter_key: DeadLetterKey,
         *,
         on_commit: Callable[[], None] = lambda: None,
         stopping: Callable[[], bool] = lambda: False,
@@ -89,8 +105,8 @@ class RecordProcessor:
     ) -> None:
         self.name = name
         self._pool = pool
-        self._dead_letters = dead_letters
         self._handlers = dict(handlers)
+        self._key = dead_letter_key
         self._on_commit = on_commit
         self._stopping = stopping
         self._observe_time = observe_time
@@ -100,144 +116,263 @@ class RecordProcessor:
 
     async def process_batch(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
         prepared = [self._prepare(record) for record in records]
-        try:
-            outcomes = await self._with_retries(partial(self._transaction, prepared, guarded=False))
-        except (_Unguarded, _BatchConflict):
-            outcomes = await self._guarded(prepared)
-        for item, outcome in zip(prepared, outcomes, strict=True):
-            MESSAGES_PROCESSED.labels(self.name, item.record.topic, outcome.value).inc()
-        if Outcome.APPLIED in outcomes:
-            self._on_commit()
+        outcomes = await self._run(prepared)
+        self._count(prepared, outcomes)
         return outcomes
 
-    async def _guarded(self, prepared: Sequence[_Prepared]) -> list[Outcome]:
-        """The batch with a savepoint around each handler."""
+    async def replay(self, record: IncomingRecord) -> Outcome:
+        """A dead letter's record, its cause mended: applied once however often replayed."""
+        prepared = [self._prepare(record)]
+        outcomes = await self._run(prepared, replay=True)
+        self._count(prepared, outcomes)
+        return outcomes[0]
+
+    def _count(self, prepared: Sequence[_Prepared], outcomes: Sequence[Outcome]) -> None:
+        for item, outcome in zip(prepared, outcomes, strict=True):
+            MESSAGES_PROCESSED.labels(self.name, item.record.topic, outcome.value).inc()
+        if Outcome.APPLIED in outcomes or Outcome.DEAD_LETTERED in outcomes:
+            self._on_commit()
+
+    async def _run(self, prepared: Sequence[_Prepared], *, replay: bool = False) -> list[Outcome]:
+        batch = partial(self._transaction, prepared, guarded=False, replay=replay)
         try:
-            return await self._with_retries(partial(self._transaction, prepared, guarded=True))
-        except _BatchConflict:
-            # Other transactions keep extending streams this batch writes: one by one.
-            outcomes = []
-            for item in prepared:
-                one = partial(self._transaction, [item], guarded=True)
-                outcomes += await self._with_retries(one)
-            return outcomes
+            return await self._with_retries(batch)
+        except (_Unguarded, _BatchConflict, _RecordFault):
+            pass
+        guarded = partial(self._transaction, prepared, guarded=True, replay=replay)
+        try:
+            return await self._with_retries(guarded)
+        except (_BatchConflict, _RecordFault):
+            pass
+        # Other transactions keep extending streams this batch writes, or a fault lies
+        # outside any one record's savepoint: record by record.
+        return [await self._alone(item, replay=replay) for item in prepared]
+
+    async def _alone(self, item: _Prepared, *, replay: bool) -> Outcome:
+        one = partial(self._transaction, [item], guarded=True, replay=replay)
+        try:
+            [outcome] = await self._with_retries(one, single=True)
+        except _RecordFault as fault:
+            return await self._bury(item, fault.dead)
+        return outcome
 
     def _prepare(self, record: IncomingRecord) -> _Prepared:
         try:
             envelope = decode_envelope(record.value)
         except InvalidMessage as invalid:
-            dead = DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
-            return _Prepared(record, record.position_id, dead=dead)
+            return _Prepared(record, dead=_refused(invalid.stage, "InvalidMessage", invalid.reason))
+        known = _Prepared(
+            record,
+            message_id=envelope.id,
+            message_type=envelope.type,
+            content_hash=content_hash(envelope),
+        )
+        dead = self._misfit(record, envelope)
+        if dead is not None:
+            return replace(known, dead=dead)
         self._observe_time(envelope.time)
-        if message_type(envelope.type) is None:
-            reason = f"unknown message type {envelope.type[:60]!r}"
-            return _Prepared(
-                record, envelope.id, dead=DeadLetter("validate", "UnknownType", reason)
-            )
         handler = self._handlers.get(envelope.type)
         if handler is None:
-            return _Prepared(record, envelope.id)
+            return known
         try:
             message = parse_message(envelope)
         except InvalidMessage as invalid:
-            dead = DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
-            return _Prepared(record, envelope.id, dead=dead)
+            return replace(known, dead=_refused(invalid.stage, "InvalidMessage", invalid.reason))
         delivery = Delivery(envelope=envelope, message=message, record=record)
-        return _Prepared(record, envelope.id, delivery=delivery, handler=handler)
+        return replace(known, delivery=delivery, handler=handler)
 
-    async def _transaction(self, prepared: Sequence[_Prepared], *, guarded: bool) -> list[Outcome]:
-        outgoing: list[OutgoingRecord] = []
+    def _misfit(self, record: IncomingRecord, envelope: CloudEvent) -> DeadLetter | None:
+        """Why a well-formed message does not belong here, if it does not."""
+        cls = message_type(envelope.type)
+        if cls is None:
+            return _refused("validate", "UnknownType", f"unknown message type {envelope.type!r}")
+        if record.key != envelope.subject.encode():
+            return _refused("validate", "KeyMismatch", "the Kafka key differs from subject")
+        kind = "command" if issubclass(cls, Command) else "event"
+        if cls.topic is not None and cls.topic != record.topic:
+            return _refused(
+                "validate", "WrongTopic", f"{envelope.type} is not a {kind} of this topic"
+            )
+        if kind == "command" and envelope.type not in self._handlers:
+            return _refused(
+                "validate", "WrongTopic", f"{envelope.type} is not a command of this topic"
+            )
+        return None
+
+    async def _transaction(
+        self, prepared: Sequence[_Prepared], *, guarded: bool, replay: bool
+    ) -> list[Outcome]:
         async with self._pool.acquire() as conn, conn.transaction():
-            ids = [item.message_id for item in prepared if item.handler or item.dead]
+            ids = [item.message_id for item in prepared if item.message_id and not item.passes]
             seen = await inbox.seen_among(conn, self.name, ids)
-            outcomes = [
-                await self._one(conn, item, seen, outgoing, guarded=guarded) for item in prepared
+            return [
+                await self._one(conn, item, seen, guarded=guarded, replay=replay)
+                for item in prepared
             ]
-            if outgoing:
-                await self._dead_letters.send_all(outgoing)
-        return outcomes
 
     async def _one(
         self,
         conn: Connection,
         item: _Prepared,
-        seen: set[str],
-        outgoing: list[OutgoingRecord],
+        seen: dict[str, inbox.Seen],
         *,
         guarded: bool,
+        replay: bool,
     ) -> Outcome:
-        if item.handler is None and item.dead is None:
+        if item.passes:
             return Outcome.IGNORED
-        if item.message_id in seen:
+        previous = seen.get(item.message_id) if item.message_id else None
+        if previous is not None and not previous.same_content(item.content_hash):
+            reused = _refused("validate", "ReusedId", "id reused with other content")
+            await self._keep_dead_letter(conn, item, reused, renew=replay)
+            return Outcome.DEAD_LETTERED
+        retry = replay and previous is not None and previous.outcome is Outcome.DEAD_LETTERED
+        if previous is not None and not retry:
             return Outcome.DUPLICATE
-        seen.add(item.message_id)  # the same message twice in one batch
-        dead = item.dead or await self._apply(conn, item, guarded=guarded)
+        if item.message_id is not None:  # the same message twice in one batch
+            seen[item.message_id] = inbox.Seen(Outcome.APPLIED, item.content_hash)
+        if guarded:
+            dead = await self._guarded(conn, item)
+        else:
+            dead = item.dead or await _unguarded(conn, item)
         outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
-        if not await inbox.record(conn, self.name, item.message_id, item.record, outcome):
-            raise asyncpg.SerializationError("processed concurrently")
+        if item.message_id is not None:
+            await self._mark(conn, item, outcome, retry=retry)
         if dead is not None:
-            outgoing.append(self._dead_letter(item.record, dead))
+            await self._keep_dead_letter(conn, item, dead, renew=replay)
         return outcome
 
-    async def _apply(
-        self, conn: Connection, item: _Prepared, *, guarded: bool
-    ) -> DeadLetter | None:
-        """Runs the handler: guarded, in a savepoint, so that a refusal undoes only this
-        record's writes; unguarded, as is, any failure but the database's own sending the
-        whole batch to the guarded run."""
+    async def _mark(
+        self, conn: Connection, item: _Prepared, outcome: Outcome, *, retry: bool
+    ) -> None:
+        assert item.message_id is not None
+        if retry:
+            if outcome is Outcome.APPLIED and not await inbox.applied_on_replay(
+                conn, self.name, item.message_id
+            ):
+                raise asyncpg.SerializationError("replayed concurrently")
+            return
+        if not await inbox.record(
+            conn, self.name, item.message_id, item.record, outcome, content_hash=item.content_hash
+        ):
+            raise asyncpg.SerializationError("processed concurrently")
+
+    async def _guarded(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
+        """The handler in a savepoint, so that a refusal undoes only this record's writes."""
+        if item.dead is not None:
+            return item.dead
         assert item.handler is not None
         assert item.delivery is not None
-        envelope = item.delivery.envelope
-        with bound(
-            consumer=self.name,
-            message_id=envelope.id,
-            message_type=envelope.type,
-            correlation_id=item.delivery.correlation_id,
-            causation_id=envelope.causationid,
-        ):
-            if not guarded:
-                await _unguarded(conn, item.handler, item.delivery)
-                return None
-            for attempt in range(CONFLICT_RETRIES):
+        with self._context(item.delivery):
+            for attempt in range(SAVEPOINT_CONFLICTS):
                 try:
                     async with conn.transaction():
                         await item.handler(conn, item.delivery)
-                except ConcurrencyError:
-                    await asyncio.sleep(0.002 * attempt)
-                    continue
                 except Rejected as rejected:
-                    return DeadLetter("business", "Rejected", rejected.reason)
+                    return _refused("business", "Rejected", rejected.reason)
                 except InvalidMessage as invalid:
-                    return DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
-                except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
-                    raise
+                    return _refused(invalid.stage, "InvalidMessage", invalid.reason)
                 except Exception as exc:
-                    # The exception's text may quote data; only its type travels on.
-                    log.exception("handler.failed", error=type(exc).__name__)
-                    return DeadLetter("business", type(exc).__name__, "unexpected error")
+                    fault = classify(exc)
+                    if fault is Fault.CONTENTION and attempt + 1 < SAVEPOINT_CONFLICTS:
+                        await asyncio.sleep(0.002 * attempt)
+                        continue
+                    if fault is not Fault.RECORD:
+                        raise
+                    # The exception's text may quote data: only its type and place are told.
+                    log.error(  # noqa: TRY400 - no traceback: its text may quote data
+                        "handler.failed", error=type(exc).__name__, at=_where(exc)
+                    )
+                    return _refused("business", type(exc).__name__, "could not be applied")
                 else:
                     return None
-        return DeadLetter("business", "Conflict", "stream kept changing")
+        raise asyncpg.SerializationError("stream kept changing")
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[list[Outcome]]]) -> list[Outcome]:
+    def _context(self, delivery: Delivery) -> AbstractContextManager[None]:
+        envelope = delivery.envelope
+        return bound(
+            consumer=self.name,
+            message_id=envelope.id,
+            message_type=envelope.type,
+            correlation_id=delivery.correlation_id,
+            causation_id=envelope.causationid,
+        )
+
+    async def _with_retries(
+        self, attempt: Callable[[], Awaitable[list[Outcome]]], *, single: bool = False
+    ) -> list[Outcome]:
+        """Waits out outages and retries contention; a record fault is raised to the caller.
+
+        A batch that keeps conflicting is given up (`_BatchConflict`) to go record by record;
+        a single record is retried until contention passes. A single record whose transaction
+        fails `MAX_ATTEMPTS` times with an outage while the database answers is a record fault.
+        """
         conflicts = 0
+        attempts = 0
         delay = 0.1
         while True:
             try:
                 return await attempt()
-            except BATCH_CONFLICTS:
-                conflicts += 1
-                if conflicts >= CONFLICT_RETRIES:
-                    raise _BatchConflict from None
-                await asyncio.sleep(0.005 * conflicts)
-            except TRANSIENT_ERRORS as exc:
+            except (_Unguarded, _RecordFault):
+                raise
+            except Exception as exc:
+                fault = classify(exc)
+                if fault is Fault.RECORD:
+                    raise _RecordFault(_failed(exc, "could not be stored")) from exc
+                if fault is Fault.CONTENTION:
+                    conflicts += 1
+                    if conflicts >= BATCH_CONFLICTS and not single:
+                        raise _BatchConflict from None
+                    await asyncio.sleep(min(0.005 * conflicts, 1.0))
+                    continue
                 if self._stopping():
                     raise Stopping from exc
+                if single and await self._database_answers():
+                    attempts += 1
+                    if attempts >= MAX_ATTEMPTS:
+                        reason = f"failed {attempts} attempts"
+                        raise _RecordFault(_failed(exc, reason)) from exc
                 log.warning("database.unavailable", error=type(exc).__name__, retry_in=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, OUTAGE_MAX_DELAY)
 
-    def _dead_letter(self, record: IncomingRecord, dead: DeadLetter) -> OutgoingRecord:
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception:  # noqa: BLE001 - any failure means no
+            return False
+        return True
+
+    async def _bury(self, item: _Prepared, dead: DeadLetter) -> Outcome:
+        """The dead letter of a record whose own transaction cannot be stored, on its own."""
+
+        async def keep() -> list[Outcome]:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await self._keep_dead_letter(conn, item, dead)
+            return [Outcome.DEAD_LETTERED]
+
+        [outcome] = await self._with_retries(keep)
+        return outcome
+
+    async def _keep_dead_letter(
+        self, conn: Connection, item: _Prepared, dead: DeadLetter, *, renew: bool = False
+    ) -> None:
+        """Keeps the record's dead letter; `renew` (a replay refused again) gives an existing
+        letter its new reason."""
+        record = item.record
+        value, sealed = seal_personal(self._key, record.value)
+        await deadletters.add(
+            conn,
+            self.name,
+            record,
+            dead,
+            value=value,
+            sealed=sealed,
+            message_id=item.message_id,
+            message_type=item.message_type,
+            renew=renew,
+        )
         MESSAGES_DEAD_LETTERED.labels(self.name, record.topic, dead.stage).inc()
         log.warning(
             "message.dead_lettered",
@@ -248,30 +383,29 @@ class RecordProcessor:
             stage=dead.stage,
             error_type=dead.error_type,
         )
-        headers = (
-            ("error.stage", dead.stage.encode()),
-            ("error.type", dead.error_type.encode()),
-            ("error.message", dead.reason.encode()),
-            ("original.topic", record.topic.encode()),
-            ("original.partition", str(record.partition).encode()),
-            ("original.offset", str(record.offset).encode()),
-            ("original.consumer", self.name.encode()),
-        )
-        return OutgoingRecord(
-            topic=dead_letter_topic(record.topic),
-            value=record.value,
-            key=record.key,
-            headers=headers,
-        )
 
 
-async def _unguarded(conn: Connection, handler: Handler, delivery: Delivery) -> None:
+def _where(error: BaseException) -> str:
+    """The innermost frame of the error, `file:line`: where, without what."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+def _failed(error: BaseException, reason: str) -> DeadLetter:
+    return _refused("business", type(error).__name__, reason)
+
+
+async def _unguarded(conn: Connection, item: _Prepared) -> DeadLetter | None:
+    """The handler as is; any failure of its own sends the batch to the guarded run."""
+    assert item.handler is not None
+    assert item.delivery is not None
     try:
-        await handler(conn, delivery)
-    except (*TRANSIENT_ERRORS, *BATCH_CONFLICTS):
-        raise
+        await item.handler(conn, item.delivery)
     except Exception as exc:
-        raise _Unguarded from exc
+        if classify(exc) is Fault.RECORD:
+            raise _Unguarded from exc
+        raise
+    return None
 
 
 class _Unguarded(Exception):  # noqa: N818
@@ -280,3 +414,11 @@ class _Unguarded(Exception):  # noqa: N818
 
 class _BatchConflict(Exception):  # noqa: N818
     """The batch kept conflicting with other transactions."""
+
+
+class _RecordFault(Exception):  # noqa: N818
+    """A fault of the records themselves, outside any handler's savepoint."""
+
+    def __init__(self, dead: DeadLetter) -> None:
+        super().__init__(dead.reason)
+        self.dead = dead

@@ -19,6 +19,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from keten.kernel.consumer.model import IncomingRecord
 from keten.kernel.consumer.processor import RecordProcessor, Stopping
+from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import CONSUMER_LAG
 
@@ -69,18 +70,27 @@ def _offsets(records: list[IncomingRecord]) -> dict[TopicPartition, int]:
 
 
 def subscribe(
-    broker: KafkaBroker, processor: RecordProcessor, *topics: str, description: str = ""
+    broker: KafkaBroker,
+    processor: RecordProcessor,
+    *topics: str,
+    description: str = "",
+    health: LoopHealth | None = None,
 ) -> None:
-    """Subscribes `processor` to `topics` as the consumer group `processor.name`."""
+    """Subscribes `processor` to `topics` as the consumer group `processor.name`; `health`
+    tells how long it has held records it could not store. Only committed records are read
+    (`read_committed`): a transactional producer's aborted records never take effect."""
+    health = health or LoopHealth(processor.name)
 
     async def consume(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001 - raw in msg
         raw = msg.raw_message
         records = [incoming(r) for r in (raw if isinstance(raw, tuple) else (raw,))]
         consumer = cast("AIOKafkaConsumer", msg.consumer)
+        health.busy()
         try:
             await processor.process_batch(records)
             offsets = _offsets(records)
             await consumer.commit(offsets)
+            health.progressed()
         except Stopping:
             await msg.nack()
             return
@@ -111,6 +121,7 @@ def subscribe(
         parser=_safe_parser,
         decoder=lambda message: message.body,
         auto_offset_reset="earliest",
+        isolation_level="read_committed",
         title=f"{processor.name}:{','.join(topics)}",
         description=description or None,
     )(consume)

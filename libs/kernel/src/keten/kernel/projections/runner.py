@@ -11,17 +11,21 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from keten.kernel import checkpoints, eventstore
 from keten.kernel.db import Connection, Pool
 from keten.kernel.eventstore import GlobalPosition, RecordedEvent
+from keten.kernel.faults import Fault, classify
+from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import PROJECTION_EVENTS
 from keten.kernel.projections import schemas
 from keten.kernel.projections.model import Projection, live_schema
 
 log = get_logger(__name__)
+MAX_ATTEMPTS: Final = 3
+STOPPED_RETRY_SECONDS: Final = 30.0
 Progress = Callable[[int, int], None]
 
 
@@ -82,8 +86,10 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         idle_seconds: float = 0.05,
+        health: LoopHealth | None = None,
     ) -> None:
         self.projection = projection
+        self.health = health or LoopHealth(f"projection.{projection.name}")
         self._pool = pool
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
@@ -134,21 +140,40 @@ class ProjectionRunner:
         `idle_seconds` if the log has grown (events held back by a transaction elsewhere in
         the cluster become readable without a wake)."""
         woken = True
+        failures = 0
         while not stop.is_set():
             try:
                 applied = await self.catch_up_once() if woken or await self._pending() else 0
             except Exception as exc:  # noqa: BLE001 - the batch rolled back; try again
-                log.warning(
-                    "projection.failed", projection=self.projection.name, error=type(exc).__name__
-                )
-                applied = 0
-                await asyncio.sleep(1.0)
+                failures = failures + 1 if classify(exc) is Fault.RECORD else 0
+                self._failed(exc, failures)
+                await _wait(stop, STOPPED_RETRY_SECONDS if self.health.stopped else 1.0)
+                continue
+            if failures:
+                failures = 0
+                self.health.resume()
             woken = applied >= self._batch_size
             if not woken:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
                     woken = True
+
+    def _failed(self, error: Exception, failures: int) -> None:
+        """An outage is retried quietly; an event the projection cannot apply, after
+        `MAX_ATTEMPTS`, stops it visibly (tried again every `STOPPED_RETRY_SECONDS`, in case
+        its cause was mended)."""
+        name = self.projection.name
+        log.warning("projection.failed", projection=name, error=type(error).__name__)
+        if failures >= MAX_ATTEMPTS and not self.health.stopped:
+            at = "start" if self._at is None else f"{self._at.transaction_id}/{self._at.position}"
+            self.health.stop(f"cannot apply the event after {at} ({type(error).__name__})")
+            log.error("projection.stopped", projection=name, after=at, error=type(error).__name__)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def replay_into(  # noqa: PLR0913 - the replay's bounds, named
