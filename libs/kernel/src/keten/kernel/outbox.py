@@ -22,6 +22,7 @@ from keten.kernel import checkpoints, eventstore
 from keten.kernel.consumer import deadletters
 from keten.kernel.db import Pool
 from keten.kernel.eventstore import RecordedEvent
+from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import DEAD_LETTERS_PUBLISHED, EVENTS_PUBLISHED, RELAY_BACKLOG
 from keten.kernel.producer import OutgoingRecord, Producer
@@ -50,7 +51,9 @@ class OutboxRelay:
         name: str = "outbox",
         batch_size: int = 500,
         idle_seconds: float = 0.05,
+        health: LoopHealth | None = None,
     ) -> None:
+        self.health = health or LoopHealth(name)
         self._pool = pool
         self._producer = producer
         self._name = name
@@ -100,9 +103,13 @@ class OutboxRelay:
                     measured = time.monotonic()
                 read = await self.relay_once()
             except Exception as exc:  # noqa: BLE001 - keep relaying; the batch is retried
+                # Nothing may be skipped: a batch that keeps failing stalls the relay, and
+                # after `STALL_SECONDS` the service says so (`/ready`, `keten status`).
+                self.health.busy()
                 log.warning("relay.failed", relay=self._name, error=type(exc).__name__)
                 await _wait(stop, 1.0)
                 continue
+            self.health.progressed()
             if read < self._batch_size:
                 self._wake.clear()
                 await _wait_any(stop, self._wake, self._idle_seconds)
