@@ -125,9 +125,17 @@ class OwnKafka:
     bootstrap: str
     state: Path
 
+    @property
+    def pid(self) -> int:
+        return int((self.state / "kafka" / "kafka.pid").read_text())
+
+    def freeze(self) -> None:
+        """SIGSTOP: its connections stay open and nothing answers, as in a network partition."""
+        os.kill(self.pid, signal.SIGSTOP)
+
     def kill(self, timeout: float = 10) -> None:
         """SIGKILL, as a crash would end it; returns once the process is gone."""
-        pid = int((self.state / "kafka" / "kafka.pid").read_text())
+        pid = self.pid
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + timeout
         stat = Path(f"/proc/{pid}/stat")

@@ -1,5 +1,7 @@
-"""A TCP proxy between a service and a server it talks to (PostgreSQL), which a test can cut:
-to the service, the server is then gone at once — open connections drop, new ones are refused.
+"""A TCP proxy between a service and a server it talks to (PostgreSQL), which a test can cut or
+stall: to the service, the server is then gone at once (`cut`: open connections drop, new ones
+are refused) or unreachable (`stall`: connections stay open, nothing answers, as in a network
+partition).
 
 It runs in the test's event loop: the test must wait with `await`, never block.
 """
@@ -15,6 +17,7 @@ class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self._target = (target_host, target_port)
         self._server: asyncio.Server | None = None
+        self._stalled = False
         self._writers: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Task[None]] = set()
 
@@ -30,35 +33,47 @@ class TcpProxy:
     async def _accept(
         self, client_reader: asyncio.StreamReader, client: asyncio.StreamWriter
     ) -> None:
+        self._writers.add(client)
+        if self._stalled:
+            return  # held open, never answered
         try:
             server_reader, server = await asyncio.open_connection(*self._target)
         except OSError:
-            client.transport.abort()
+            self._drop(client)
             return
-        self._writers |= {client, server}
+        self._writers.add(server)
         pipes = [
             asyncio.create_task(_pipe(client_reader, server)),
             asyncio.create_task(_pipe(server_reader, client)),
         ]
         self._pipes.update(pipes)
-        try:
-            await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for pipe in pipes:
-                pipe.cancel()
-            for writer in (client, server):
-                writer.transport.abort()
-            self._writers -= {client, server}
-            self._pipes.difference_update(pipes)
+        await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+        self._pipes.difference_update(pipes)
+        if self._stalled:
+            return  # both ends stay open, silent
+        for pipe in pipes:
+            pipe.cancel()
+        self._drop(client)
+        self._drop(server)
+
+    def _drop(self, writer: asyncio.StreamWriter) -> None:
+        writer.transport.abort()
+        self._writers.discard(writer)
+
+    def stall(self) -> None:
+        """Nothing flows any more, either way; connections, old and new, stay open."""
+        self._stalled = True
+        for pipe in list(self._pipes):
+            pipe.cancel()
 
     async def cut(self) -> None:
         """Stops listening and drops every open connection, without a goodbye."""
         if self._server is not None:
             self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
         for pipe in list(self._pipes):
             pipe.cancel()
+        for writer in list(self._writers):
+            self._drop(writer)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None

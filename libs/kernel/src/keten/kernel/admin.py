@@ -4,6 +4,7 @@ progress streamed as JSON lines) and the audit of its event store."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -43,17 +44,24 @@ async def _rebuilding(
             "swapped": result.swapped,
         }
 
+    # A client that goes away, or a shutdown, cancels the rebuild: it never swaps unseen.
     task = asyncio.create_task(work())
-    while not task.done():
-        try:
-            done, total = await asyncio.wait_for(progress.get(), 0.5)
-        except TimeoutError:
-            continue
-        yield _line({"done": done, "total": total})
-    while not progress.empty():
-        done, total = progress.get_nowait()
-        yield _line({"done": done, "total": total})
-    yield _line({"result": await task})
+    try:
+        while not task.done():
+            try:
+                done, total = await asyncio.wait_for(progress.get(), 0.5)
+            except TimeoutError:
+                continue
+            yield _line({"done": done, "total": total})
+        while not progress.empty():
+            done, total = progress.get_nowait()
+            yield _line({"done": done, "total": total})
+        yield _line({"result": await task})
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 def admin_router(pool: Pool, projections: dict[str, Projection]) -> APIRouter:

@@ -43,7 +43,7 @@ def to_record(event: RecordedEvent) -> OutgoingRecord:
 
 
 class OutboxRelay:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the collaborators and settings, named
         self,
         pool: Pool,
         producer: Producer,

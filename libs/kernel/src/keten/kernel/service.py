@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import FrameType
+from typing import Any, Final
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -36,6 +41,24 @@ from keten.kernel.settings import Settings
 from keten.kernel.timers import TimerHandler, TimerRunner
 
 log = get_logger(__name__)
+
+# A service ends within 15 s of SIGTERM, whatever is gone. uvicorn gives open responses (a
+# streaming rebuild) HTTP_GRACE_SECONDS, then the service stops in the rest of SHUTDOWN_SECONDS,
+# every step on that one deadline. What has not finished in its time is cancelled: each effect
+# is one database transaction, rolled back when cancelled or when its connection is terminated,
+# and a consumer commits a record's offset only after the record's transaction has committed.
+SHUTDOWN_SECONDS: Final = 12
+HTTP_GRACE_SECONDS: Final = 4
+# The service's stop, step by step (at most): consumer batches in flight (faststream waits
+# CONSUMER_GRACE_SECONDS for them) and the background loops finish together, what still runs is
+# cancelled and given CANCEL_SECONDS to unwind; then the producer; then the pool, terminated.
+DRAIN_SECONDS: Final = 3.0
+CONSUMER_GRACE_SECONDS: Final = 2.0
+CANCEL_SECONDS: Final = 1.0
+PRODUCER_SECONDS: Final = 1.5
+POOL_SECONDS: Final = 2.0
+# The last resort: should anything hang all the same, the process ends then (exit code 1).
+EXIT_DEADLINE_SECONDS: Final = 14.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,7 @@ class Service:
             allow_auto_create_topics=False,
             client_id=spec.name,
             logger=None,
+            graceful_timeout=CONSUMER_GRACE_SECONDS,
         )
         self._document_publishers()
 
@@ -140,7 +164,12 @@ class Service:
             for runner in runners:
                 await runner.setup()
             await producer.start()
-            relay = OutboxRelay(pool, producer, name=f"{self.spec.name}.outbox")
+            relay = OutboxRelay(
+                pool,
+                producer,
+                name=f"{self.spec.name}.outbox",
+                health=self.health.loop(f"{self.spec.name}.outbox"),
+            )
             timer_runner = TimerRunner(
                 pool, self.clock, self.spec.timers, health=self.health.loop("timers")
             )
@@ -164,13 +193,21 @@ class Service:
             )
         finally:
             self.ready = False
-            self._stop.set()
-            await self.broker.stop()
-            for task in self._tasks:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(task, 10)
-            await producer.stop()
-            await pool.close()
+            await self._shut_down(producer, pool)
+
+    async def _shut_down(self, producer: KafkaProducer, pool: Pool) -> None:
+        """Stops everything within SHUTDOWN_SECONDS - HTTP_GRACE_SECONDS, whatever is gone."""
+        deadline = _Deadline(SHUTDOWN_SECONDS - HTTP_GRACE_SECONDS)
+        self._stop.set()
+        # The consumers (faststream lets batches in flight finish, then cancels their tasks and
+        # leaves the groups) and the relay, projection and timer loops, together.
+        drain = [self.broker.stop(), *self._tasks]
+        await _settle("drain", drain, deadline, DRAIN_SECONDS)
+        await _settle("producer", [producer.stop()], deadline, PRODUCER_SECONDS)
+        await _settle("pool", [pool.close()], deadline, POOL_SECONDS)
+        # A connection still held (an abandoned rebuild's): closed, its transaction rolled back.
+        pool.terminate()
+        log.info("service.stopped", service=self.spec.name, seconds=deadline.spent())
 
     def _subscribe(self, pool: Pool, committed: Callable[[], None]) -> None:
         observe = self.clock.observe if isinstance(self.clock, EventTimeClock) else (lambda _: None)
@@ -249,12 +286,71 @@ def http_app(service: Service) -> FastAPI:
     return app
 
 
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._start = self._loop.time()
+        self._end = self._start + seconds
+
+    def left(self, at_most: float) -> float:
+        return max(min(at_most, self._end - self._loop.time()), 0.0)
+
+    def spent(self) -> float:
+        return round(self._loop.time() - self._start, 2)
+
+
+async def _settle(
+    step: str, work: Sequence[Awaitable[Any]], deadline: _Deadline, at_most: float
+) -> None:
+    """Waits for `work`, all together, at most `at_most` seconds and never past `deadline`;
+    cancels what still runs and gives it up to CANCEL_SECONDS to unwind. Failures are logged,
+    never raised: the stop goes on."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    if not tasks:
+        return
+    _, running = await asyncio.wait(tasks, timeout=deadline.left(at_most))
+    if running:
+        log.warning("service.stop_cancels", step=step, tasks=len(running))
+        for task in running:
+            task.cancel()
+        _, running = await asyncio.wait(running, timeout=deadline.left(CANCEL_SECONDS))
+        if running:
+            log.warning("service.stop_abandons", step=step, tasks=len(running))
+    for task in tasks:
+        if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("service.stop_failed", step=step, error=type(error).__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose first SIGTERM or SIGINT also arms the last resort: should the
+    stop hang all the same, the process ends EXIT_DEADLINE_SECONDS after the signal."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            last_resort = threading.Timer(EXIT_DEADLINE_SECONDS, _overran)
+            last_resort.daemon = True
+            last_resort.start()
+        super().handle_exit(sig, frame)
+
+
+def _overran() -> None:
+    log.error("service.stop_overran", seconds=EXIT_DEADLINE_SECONDS)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def _exit_normally(sig: int, frame: FrameType | None) -> None:  # noqa: ARG001 - a signal handler
+    raise SystemExit(0)
+
+
 def main(spec: ServiceSpec) -> None:
-    """`python -m keten.<service>`: runs the service until SIGTERM or SIGINT."""
+    """`python -m keten.<service>`: runs the service until SIGTERM or SIGINT, then stops it
+    within SHUTDOWN_SECONDS and exits with code 0."""
     settings = Settings.from_environment(spec.name, spec.default_port)
     configure(settings.log_level)
     service = Service(spec, settings)
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             http_app(service),
             host=settings.http_host,
@@ -262,6 +358,11 @@ def main(spec: ServiceSpec) -> None:
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=HTTP_GRACE_SECONDS,
         )
     )
+    # Once stopped, uvicorn raises the signal that stopped it again, to end as that signal
+    # would: the end of a clean stop is a normal exit.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_normally)
     asyncio.run(server.serve())
