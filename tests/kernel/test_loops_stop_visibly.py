@@ -64,4 +64,3 @@ async def test_a_projection_that_cannot_apply_an_event_stops_visibly_then_resume
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT events, total FROM proj_fussy.counters")
     assert [(r["events"], r["total"]) for r in rows] == [(3, 39)]
-
