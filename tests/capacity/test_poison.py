@@ -62,7 +62,7 @@ async def test_each_poison_is_dead_lettered_and_the_valid_command_behind_it_take
     capacity_api: httpx.AsyncClient, kafka_bootstrap: str
 ) -> None:
     for kind, (value, stage) in poisons("probe").items():
-        key = wire.new_location(kind.split()[0])
+        key = wire.new_location("poison")
         poison = value.replace(b"probe", key.encode())
         sentinel = wire.open_location(key, "GM0014", 7)
         await publish(kafka_bootstrap, CAPACITY_COMMANDS, (key.encode(), poison), sentinel)
@@ -97,11 +97,12 @@ async def test_a_key_that_differs_from_the_subject_is_dead_lettered(
     key = wire.new_location("key")
     _, value = wire.open_location(key, "GM0014", 10)
     sentinel = wire.open_location(key, "GM0014", 10)
-    await publish(kafka_bootstrap, CAPACITY_COMMANDS, (b"another-key", value))
+    other_key = wire.new_location("other-key")
+    await publish(kafka_bootstrap, CAPACITY_COMMANDS, (other_key.encode(), value))
     await publish(kafka_bootstrap, CAPACITY_COMMANDS, sentinel)
 
     await location_reaches(capacity_api, key, capacity=10)
-    [letter] = await dead_letters(kafka_bootstrap, CAPACITY_COMMANDS, "another-key", 1)
+    [letter] = await dead_letters(kafka_bootstrap, CAPACITY_COMMANDS, other_key, 1)
     assert wire.stage_and_message(letter) == ("validate", "the Kafka key differs from subject")
 
 

@@ -46,7 +46,7 @@ async def test_malformed_and_refused_commands_land_in_the_dead_letter_topic(
     unpaired = record_housing(f"unpaired-{run}", "GM0363", "regular", AT)
     overdraw = transfer_quota("GM0599", "GM0518", "2031-H1", 51, AT)
     unknown = set_quota("GM9999", "2031-H1", 5, AT)
-    async with running_service(spec(), scratch_database, kafka_bootstrap) as api:
+    async with running_service(spec(), scratch_database, kafka_bootstrap, clock="simulated") as api:
         # given a quota of 50 for Rotterdam
         await publish(kafka_bootstrap, HOUSING_COMMANDS, set_quota("GM0599", "2031-H1", 50, AT))
         # when broken, incomplete and refused commands arrive

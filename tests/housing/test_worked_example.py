@@ -211,7 +211,7 @@ async def test_a_worked_example_of_quota_pairing_housing_and_overdue_deadlines(
     run = uuid.uuid4().hex[:8]
     cases = [f"we-{run}-h{n:02}" for n in range(1, 13)]
     location = f"loc-we-{run}"
-    async with running_service(spec(), scratch_database, kafka_bootstrap) as api:
+    async with running_service(spec(), scratch_database, kafka_bootstrap, clock="simulated") as api:
         await given_quotas_and_an_azc(api, kafka_bootstrap, scratch_database, location)
         # when twelve households get their permits, one after another
         pairings = await pair_households(kafka_bootstrap, scratch_database, cases, location)

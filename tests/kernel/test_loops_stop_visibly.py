@@ -4,18 +4,23 @@ instead of failing in a silent loop; once its cause is mended it goes on."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
 from keten.kernel import eventstore
+from keten.kernel.clock import SimulatedClock
 from keten.kernel.db import Connection, Pool
 from keten.kernel.eventstore import RecordedEvent
+from keten.kernel.health import Health
+from keten.kernel.health_alerts import HealthAlerts
 from keten.kernel.projections import ProjectionRunner
 from keten.kernel.projections import runner as projections_runner
 from tests.kernel.events_for_tests import happened
 from tests.support.counters import Counters
 
 pytestmark = pytest.mark.integration
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 class Fussy(Counters):
@@ -64,3 +69,27 @@ async def test_a_projection_that_cannot_apply_an_event_stops_visibly_then_resume
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT events, total FROM proj_fussy.counters")
     assert [(r["events"], r["total"]) for r in rows] == [(3, 39)]
+
+
+async def test_a_stopped_or_stalled_loop_raises_one_alert_while_it_lasts(pool: Pool) -> None:
+    health = Health()
+    alerts = HealthAlerts("capacity", health, pool, SimulatedClock(T0))
+    projection = health.loop("projection.occupancy")
+
+    projection.stop("cannot apply the event after 1/2 (KeyError)")
+    raised = [await alerts.look() for _ in range(3)]
+    projection.resume()
+    await alerts.look()
+    projection.stop("cannot apply the event after 1/2 (KeyError)")
+    raised.append(await alerts.look())
+
+    assert raised == [1, 0, 0, 1]
+    async with pool.acquire() as conn:
+        events = await eventstore.read_stream(conn, "health-capacity")
+    assert [(e.topic, e.data["kind"], e.data["summary"]) for e in events] == [
+        (
+            "alerts",
+            "service_degraded",
+            "capacity: projection.occupancy stopped: cannot apply the event after 1/2 (KeyError)",
+        )
+    ] * 2

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 import keten.contracts  # noqa: F401 - registers every message
@@ -18,6 +19,7 @@ from keten.contracts.messages import (
     parse_message,
     registered_types,
 )
+from keten.contracts.values import MAX_COUNT
 
 COMMANDS = {
     topics.REGISTRATION_COMMANDS: ["RegisterApplication", "AssignTrack", "RecordDecision"],
@@ -331,3 +333,85 @@ def test_messages_are_frozen() -> None:
     message = parse_data("AssignTrack", 1, SAMPLES["AssignTrack"])
     with pytest.raises(ValueError, match="frozen"):
         message.track = "dublin"  # type: ignore[attr-defined]
+
+
+def _top_level_counts() -> list[tuple[str, str]]:
+    """(type, field) for every whole number at the top of a sample: its counts and capacities."""
+    return [
+        (name, field)
+        for name, sample in sorted(SAMPLES.items())
+        for field, value in sample.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    ]
+
+
+def test_every_count_of_the_models_is_covered() -> None:
+    fields = {field for _, field in _top_level_counts()}
+    assert fields == {
+        "capacity",
+        "previous_capacity",
+        "places",
+        "persons",
+        "occupied",
+        "move_count",
+    }
+
+
+@pytest.mark.parametrize(("name", "field"), _top_level_counts())
+def test_counts_and_capacities_are_at_most_max_count(name: str, field: str) -> None:
+    assert parse_data(name, 1, {**SAMPLES[name], field: MAX_COUNT}).to_data()[field] == MAX_COUNT
+    for too_many in (MAX_COUNT + 1, 2**40, 2**70):
+        with pytest.raises(InvalidMessage, match=f"{field}: less_than_equal") as caught:
+            parse_data(name, 1, {**SAMPLES[name], field: too_many})
+        assert caught.value.stage == "validate"
+        assert str(too_many) not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["RegisterApplication", "AsylumApplied", "PermitGranted"])
+def test_a_household_is_at_most_max_count_persons(name: str) -> None:
+    most = {"adults": MAX_COUNT - 7, "minors": 7}
+    assert parse_data(name, 1, {**SAMPLES[name], "household": most}).to_data()["household"] == most
+    for household, kind in [
+        ({"adults": MAX_COUNT + 1, "minors": 0}, "household.adults: less_than_equal"),
+        ({"adults": 1, "minors": MAX_COUNT + 1}, "household.minors: less_than_equal"),
+        ({"adults": MAX_COUNT, "minors": 1}, "household: too_many_persons"),
+    ]:
+        with pytest.raises(InvalidMessage, match=kind):
+            parse_data(name, 1, {**SAMPLES[name], "household": household})
+
+
+def test_other_stored_whole_numbers_fit_a_postgresql_integer() -> None:
+    pairing = SAMPLES["PairedWithMunicipality"]
+    for remaining, fits in [
+        (2**31 - 1, True),
+        (-(2**31), True),
+        (2**31, False),
+        (-(2**31) - 1, False),
+    ]:
+        candidate = {"municipality_code": "GM0014", "remaining": remaining}
+        data = {**pairing, "reason": {**pairing["reason"], "candidates": [candidate]}}
+        if fits:
+            parse_data("PairedWithMunicipality", 1, data)
+        else:
+            with pytest.raises(InvalidMessage, match=r"reason\.candidates\.0\.remaining"):
+                parse_data("PairedWithMunicipality", 1, data)
+    alert = SAMPLES["Alert"]
+    parse_data("Alert", 1, {**alert, "figures": {"days": 2**31 - 1}})
+    with pytest.raises(InvalidMessage, match=r"figures\.days"):
+        parse_data("Alert", 1, {**alert, "figures": {"days": 2**31}})
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_every_sample_passes_the_envelope_bounds_from_the_wire(name: str) -> None:
+    raw = orjson.dumps(
+        {
+            "specversion": "1.0",
+            "id": f"id-{name}",
+            "source": "test",
+            "type": name,
+            "time": "2026-03-02T09:30:00+01:00",
+            "subject": "case-0001",
+            "data": SAMPLES[name],
+        }
+    )
+    assert parse_message(decode_envelope(raw)) == parse_data(name, 1, SAMPLES[name])

@@ -1,12 +1,22 @@
 """Shared value types: households, tracks and personal data that never shows itself."""
 
 from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from keten.contracts.registration import PersonalDataRecorded, RegisterApplication
 from keten.contracts.values import (
     ACCELERATED_TRACKS,
+    MAX_COUNT,
+    MAX_STORED_INT,
+    MIN_STORED_INT,
+    Count,
     Household,
     PersonalData,
+    PositiveCount,
+    StoredInt,
     Tie,
     is_accelerated,
 )
@@ -57,3 +67,33 @@ def test_personal_data_stays_hidden_inside_messages() -> None:
         _assert_hidden(repr(message))
         _assert_hidden(str(message))
     assert command.to_data()["personal"]["v_number"] == "1234567890"  # the data itself is intact
+
+
+def test_max_count_is_the_contracts_bound() -> None:
+    assert MAX_COUNT == 100_000
+    assert (MIN_STORED_INT, MAX_STORED_INT) == (-(2**31), 2**31 - 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fits", "refused"),
+    [
+        (Count, [0, 1, MAX_COUNT], [-1, MAX_COUNT + 1, 2**40, True, "3", 3.0]),
+        (PositiveCount, [1, MAX_COUNT], [0, MAX_COUNT + 1, 2**63, False]),
+        (StoredInt, [MIN_STORED_INT, 0, MAX_STORED_INT], [MIN_STORED_INT - 1, MAX_STORED_INT + 1]),
+    ],
+)
+def test_counts_are_bounded(kind: Any, fits: list[int], refused: list[object]) -> None:
+    adapter: TypeAdapter[int] = TypeAdapter(kind)
+    for value in fits:
+        assert adapter.validate_python(value) == value
+    for wrong in refused:
+        with pytest.raises(ValidationError):
+            adapter.validate_python(wrong)
+
+
+def test_household_persons_is_a_count() -> None:
+    assert Household(adults=MAX_COUNT, minors=0).persons == MAX_COUNT
+    assert Household(adults=1, minors=MAX_COUNT - 1).persons == MAX_COUNT
+    for adults, minors in [(MAX_COUNT + 1, 0), (1, MAX_COUNT), (MAX_COUNT, MAX_COUNT)]:
+        with pytest.raises(ValidationError):
+            Household(adults=adults, minors=minors)

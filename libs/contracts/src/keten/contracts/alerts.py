@@ -3,11 +3,11 @@
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StringConstraints
 
 from keten.contracts.messages import Event
 from keten.contracts.topics import ALERTS
-from keten.contracts.values import SubjectId
+from keten.contracts.values import StoredInt, SubjectId
 
 AlertKind = Literal[
     "housing_deadline_approaching",
@@ -17,6 +17,7 @@ AlertKind = Literal[
     "no_capacity",
     "transit_stay_exceeded",
     "htl_stay_exceeded",
+    "service_degraded",
 ]
 
 FigureName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -24,7 +25,8 @@ FigureText = Annotated[str, StringConstraints(max_length=200)]
 
 
 class Alert(Event):
-    """Something needs attention: a deadline, an ended entitlement, or a capacity shortfall."""
+    """Something needs attention: a deadline, an ended entitlement, a capacity shortfall, or
+    a service whose loop has stopped or stalled (`subject_id` is then the service)."""
 
     topic: ClassVar[str | None] = ALERTS
 
@@ -32,4 +34,4 @@ class Alert(Event):
     subject_id: SubjectId  # the case or location the alert is about
     summary: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     due: date | None = None
-    figures: dict[FigureName, StrictInt | FigureText] = Field(default_factory=dict, max_length=50)
+    figures: dict[FigureName, StoredInt | FigureText] = Field(default_factory=dict, max_length=50)

@@ -6,12 +6,17 @@ of birth, a V-number). These helpers keep only where the error is and what kind 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import re
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
 Stage = Literal["decode", "validate", "business"]
+
+# A location part is shown when it is short, printable ASCII: a field name, an index, a key.
+# Any other key (a long one, one with control characters) is input, and shown as `?`.
+_SHOWN_PART: Final = re.compile(r"[!-~](?:[ -~]{0,78}[!-~])?")
 
 
 class InvalidMessage(Exception):  # noqa: N818 - a message is invalid, this is not a crash
@@ -23,12 +28,27 @@ class InvalidMessage(Exception):  # noqa: N818 - a message is invalid, this is n
         self.reason = reason
 
 
+def location_part(part: object) -> str:
+    """One step of a location, as shown in a reason: itself if it is a plain name, else `?`."""
+    text = str(part)
+    return text if _SHOWN_PART.fullmatch(text) else "?"
+
+
+def describe_location(location: tuple[object, ...]) -> str:
+    return ".".join(location_part(p) for p in location) or "(message)"
+
+
 def describe_validation_error(error: ValidationError, limit: int = 5) -> str:
-    """`loc: kind` for each problem, never the input value itself."""
+    """`loc: kind` for each problem, never the input value itself.
+
+    An error raised with a `where` in its context (the envelope's walk through `data`) is
+    located below its field: `data.personal.family_name: control_character`.
+    """
     parts = []
-    for item in error.errors(include_input=False, include_url=False, include_context=False)[:limit]:
-        location = ".".join(str(p) for p in item["loc"]) or "(message)"
-        parts.append(f"{location}: {item['type']}")
+    for item in error.errors(include_input=False, include_url=False, include_context=True)[:limit]:
+        where = item.get("ctx", {}).get("where", ())
+        below = tuple(where) if isinstance(where, tuple) else ()
+        parts.append(f"{describe_location((*item['loc'], *below))}: {item['type']}")
     more = error.error_count() - limit
     if more > 0:
         parts.append(f"and {more} more")

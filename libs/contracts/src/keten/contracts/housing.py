@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, StrictInt, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from keten.contracts.messages import Command, Event
 from keten.contracts.topics import HOUSING_COMMANDS, HOUSING_EVENTS
@@ -16,6 +16,7 @@ from keten.contracts.values import (
     MunicipalityCode,
     Period,
     PositiveCount,
+    StoredInt,
     Value,
 )
 
@@ -73,7 +74,7 @@ class Candidate(Value):
     """A municipality considered for a pairing, with its remaining obligation in persons."""
 
     municipality_code: MunicipalityCode
-    remaining: StrictInt
+    remaining: StoredInt
 
 
 class PairingReason(Value):

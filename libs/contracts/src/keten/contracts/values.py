@@ -1,9 +1,10 @@
 """Value types shared by the commands and events: ids, codes, enumerations, households."""
 
 from datetime import date
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 # Ids are opaque keys chosen by the sending system; they never carry personal data.
 _ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
@@ -19,9 +20,17 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Province = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
+# Every count of persons, places or moves, and every capacity: far above any real figure
+# (COA's whole stock is some 41,000 places), far below what a store or a sum can hold.
+MAX_COUNT: Final = 100_000
+# Any other whole number a message carries fits a PostgreSQL integer.
+MIN_STORED_INT: Final = -(2**31)
+MAX_STORED_INT: Final = 2**31 - 1
+
 # JSON numbers only: "3" or true is not a count.
-Count = Annotated[int, Field(strict=True, ge=0)]
-PositiveCount = Annotated[int, Field(strict=True, gt=0)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+PositiveCount = Annotated[int, Field(strict=True, gt=0, le=MAX_COUNT)]
+StoredInt = Annotated[int, Field(strict=True, ge=MIN_STORED_INT, le=MAX_STORED_INT)]
 Flag = Annotated[bool, Field(strict=True)]
 
 Track = Literal["dublin", "safe_country", "low_recognition", "general"]
@@ -51,8 +60,15 @@ class Value(BaseModel):
 class Household(Value):
     """The people who apply, are placed and are housed together; counted, never named."""
 
-    adults: Annotated[int, Field(strict=True, ge=1)]
+    adults: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
     minors: Count
+
+    @model_validator(mode="after")
+    def _persons_is_a_count(self) -> Self:
+        # `persons` is carried as a count by the events about the household.
+        if self.adults + self.minors > MAX_COUNT:
+            raise PydanticCustomError("too_many_persons", "more persons than a count holds")
+        return self
 
     @property
     def persons(self) -> int:

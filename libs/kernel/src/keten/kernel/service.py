@@ -33,6 +33,7 @@ from keten.kernel.consumer import Handler, RecordProcessor, subscribe
 from keten.kernel.db import Connection, Pool, create_pool
 from keten.kernel.deadletter_routes import dead_letter_router
 from keten.kernel.health import Health
+from keten.kernel.health_alerts import HealthAlerts
 from keten.kernel.logging import configure, get_logger
 from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
@@ -181,7 +182,12 @@ class Service:
                     runner.wake()
 
             self._subscribe(pool, committed)
-            loops = [relay.run(self._stop), *(r.run(self._stop) for r in runners)]
+            alerts = HealthAlerts(self.spec.name, self.health, pool, self.clock)
+            loops = [
+                relay.run(self._stop),
+                alerts.run(self._stop),
+                *(r.run(self._stop) for r in runners),
+            ]
             if self.spec.timers:
                 loops.append(timer_runner.run(self._stop))
             self._tasks = [asyncio.create_task(loop) for loop in loops]
@@ -221,6 +227,7 @@ class Service:
                 on_commit=committed,
                 stopping=self._stop.is_set,
                 observe_time=observe,
+                clock=None if isinstance(self.clock, EventTimeClock) else self.clock.now,
             )
             self.processors[name] = processor
             subscribe(

@@ -38,7 +38,7 @@ import orjson
 
 from keten.contracts.envelope import CloudEvent
 from keten.contracts.errors import InvalidMessage
-from keten.contracts.messages import Command, decode_envelope, message_type, parse_message
+from keten.contracts.messages import Clock, Command, decode_record, message_type, parse_message
 from keten.kernel.consumer import deadletters, inbox
 from keten.kernel.consumer.deadletters import DeadLetter
 from keten.kernel.consumer.model import Delivery, Handler, IncomingRecord, Outcome, Rejected
@@ -102,8 +102,12 @@ class RecordProcessor:
         on_commit: Callable[[], None] = lambda: None,
         stopping: Callable[[], bool] = lambda: False,
         observe_time: Callable[[datetime], None] = lambda _: None,
+        clock: Clock = "wall",
     ) -> None:
+        """`clock` is what a message's time may be at most a day ahead of (None: no bound
+        but 2200, for a simulation's event time)."""
         self.name = name
+        self._clock = clock
         self._pool = pool
         self._handlers = dict(handlers)
         self._key = dead_letter_key
@@ -158,7 +162,7 @@ class RecordProcessor:
 
     def _prepare(self, record: IncomingRecord) -> _Prepared:
         try:
-            envelope = decode_envelope(record.value)
+            envelope = decode_record(record.value, record.headers, clock=self._clock)
         except InvalidMessage as invalid:
             return _Prepared(record, dead=_refused(invalid.stage, "InvalidMessage", invalid.reason))
         known = _Prepared(
