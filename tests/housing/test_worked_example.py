@@ -175,7 +175,8 @@ async def pair_households(
     return pairings
 
 
-async def house_households(api: httpx.AsyncClient, kafka: str, cases: list[str]) -> None:
+async def house_households(api: httpx.AsyncClient, kafka: str, cases: list[str]) -> str:
+    """Publishes the housings; returns the position at which the pairings show them all."""
     await publish(
         kafka,
         HOUSING_COMMANDS,
@@ -185,11 +186,16 @@ async def house_households(api: httpx.AsyncClient, kafka: str, cases: list[str])
         ),
     )
 
+    position: list[str] = []
+
     async def all_housed() -> bool:
-        housed = (await api.get("/pairings", params={"status": "housed"})).json()
-        return len([p for p in housed["pairings"] if p["case_id"] in cases]) == len(HOUSINGS)
+        response = await api.get("/pairings", params={"status": "housed"})
+        position[:] = [response.headers["Keten-Position"]]
+        housed = response.json()["pairings"]
+        return len([p for p in housed if p["case_id"] in cases]) == len(HOUSINGS)
 
     await eventually(all_housed)
+    return position[0]
 
 
 async def projections_rebuild_equal(database: str) -> None:
@@ -216,10 +222,11 @@ async def test_a_worked_example_of_quota_pairing_housing_and_overdue_deadlines(
         # when twelve households get their permits, one after another
         pairings = await pair_households(kafka_bootstrap, scratch_database, cases, location)
         # and nine of them are housed
-        await house_households(api, kafka_bootstrap, cases)
-        h1 = await read(api, "/quota", period="2040-H1")
-        h2 = await read(api, "/quota", period="2040-H2")
-        provinces = await read(api, "/quota", period="2040-H1", by="province")
+        # (read from the quota once it is where the pairings were seen, not before)
+        seen = await house_households(api, kafka_bootstrap, cases)
+        h1 = await read(api, "/quota", period="2040-H1", min_position=seen)
+        h2 = await read(api, "/quota", period="2040-H2", min_position=seen)
+        provinces = await read(api, "/quota", period="2040-H1", by="province", min_position=seen)
         before_transfer = await read(api, "/quota", period="2040-H1", as_of="2039-12-10")
         overdue = await read(api, "/deadlines/overdue", as_of="2040-05-01")
         boundary = await read(api, "/deadlines/overdue", as_of="2040-04-20")

@@ -37,7 +37,7 @@ from keten.kernel.health_alerts import HealthAlerts
 from keten.kernel.logging import configure, get_logger
 from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
-from keten.kernel.projections import Projection, ProjectionRunner
+from keten.kernel.projections import Projection, ProjectionRunner, currency
 from keten.kernel.settings import Settings
 from keten.kernel.timers import TimerHandler, TimerRunner
 
@@ -261,6 +261,7 @@ def http_app(service: Service) -> FastAPI:
         lifespan=lifespan,
         description=service.spec.description,
     )
+    currency.install(app)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -21,6 +21,7 @@ from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import PROJECTION_EVENTS
 from keten.kernel.projections import schemas
+from keten.kernel.projections.currency import checkpoint_name
 from keten.kernel.projections.model import Projection, live_schema
 
 log = get_logger(__name__)
@@ -30,7 +31,7 @@ Progress = Callable[[int, int], None]
 
 
 def _checkpoint(schema: str) -> str:
-    return f"projection:{schema}"
+    return checkpoint_name(schema)
 
 
 async def _lock(conn: Connection, projection: Projection) -> None:

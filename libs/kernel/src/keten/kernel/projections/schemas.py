@@ -7,7 +7,9 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from keten.kernel import checkpoints
 from keten.kernel.db import Connection, Pool
+from keten.kernel.projections import currency
 from keten.kernel.projections.model import Projection
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -56,7 +58,14 @@ async def digest(conn: Connection, schema: str, projection: Projection) -> str:
 
 @asynccontextmanager
 async def reading(pool: Pool, schema: str) -> AsyncIterator[Connection]:
-    """A read-only transaction whose unqualified names are `schema`'s tables."""
+    """A read-only transaction whose unqualified names are `schema`'s tables. Within a request
+    that asks for a position, it first waits for the projection to reach it; it notes the
+    position it reads at, for the response's `Keten-Position`."""
+    current = currency.CURRENT.get()
+    if current is not None and current.wanted is not None:
+        await currency.wait_until_reached(pool, schema, current.wanted)
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         await use_schema(conn, schema)
+        if current is not None:
+            current.read = await checkpoints.load(conn, currency.checkpoint_name(schema))
         yield conn
