@@ -228,6 +228,7 @@ class Service:
                 stopping=self._stop.is_set,
                 observe_time=observe,
                 clock=None if isinstance(self.clock, EventTimeClock) else self.clock.now,
+                timers=self.spec.timers,
             )
             self.processors[name] = processor
             subscribe(

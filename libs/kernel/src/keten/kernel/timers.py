@@ -23,6 +23,7 @@ import structlog
 from keten.kernel.db import Connection, Pool, create_tables
 from keten.kernel.faults import is_transient
 from keten.kernel.health import LoopHealth
+from keten.kernel.metrics import TIMERS_FIRED
 
 if TYPE_CHECKING:
     from keten.kernel.clock import Clock
@@ -40,12 +41,15 @@ CREATE TABLE IF NOT EXISTS keten.timers (
 );
 CREATE INDEX IF NOT EXISTS timers_pending_due_at
     ON keten.timers (due_at) WHERE fired_at IS NULL;
+ALTER TABLE keten.timers ADD COLUMN IF NOT EXISTS subject text;
+CREATE INDEX IF NOT EXISTS timers_pending_by_subject
+    ON keten.timers (subject, due_at) WHERE fired_at IS NULL AND subject IS NOT NULL;
 """
 
 # A fired timer keeps its row, so scheduling its id again changes nothing: it fires once.
 _SCHEDULE: Final = """
-INSERT INTO keten.timers (timer_id, kind, due_at, payload, scheduled_at)
-VALUES ($1, $2, $3, $4, now())
+INSERT INTO keten.timers (timer_id, kind, due_at, payload, scheduled_at, subject)
+VALUES ($1, $2, $3, $4, now(), $5)
 ON CONFLICT (timer_id) DO UPDATE
    SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,
        scheduled_at = EXCLUDED.scheduled_at
@@ -90,21 +94,54 @@ async def setup(conn: Connection) -> None:
     await create_tables(conn, SCHEMA_SQL)
 
 
-async def schedule(
+async def schedule(  # noqa: PLR0913 - the timer's parts, named
     conn: Connection,
     timer_id: str,
     kind: str,
     due_at: datetime,
     payload: dict[str, Any],
+    *,
+    subject: str | None = None,
 ) -> None:
     """Sets a timer, in the caller's transaction.
 
     The same id again before it fired moves its due time and replaces its payload (its kind
-    stays); after it fired, nothing happens.
+    stays); after it fired, nothing happens. A timer with a `subject` (the case it watches)
+    fires before any later fact about that subject takes effect (`fire_due_before`).
     """
     if due_at.tzinfo is None:
         raise ValueError("a timer's due time is timezone-aware")
-    await conn.execute(_SCHEDULE, timer_id, kind, due_at, payload)
+    await conn.execute(_SCHEDULE, timer_id, kind, due_at, payload, subject)
+
+
+_DUE_BEFORE: Final = """
+SELECT timer_id, kind, due_at, payload FROM keten.timers
+ WHERE subject = $1 AND fired_at IS NULL AND due_at <= $2 AND kind = ANY($3::text[])
+ ORDER BY due_at, timer_id
+ FOR UPDATE
+"""
+
+
+async def fire_due_before(
+    conn: Connection, subject: str, moment: datetime, handlers: Mapping[str, TimerHandler]
+) -> int:
+    """Timers before later facts: fires, in the caller's transaction and in due order, every
+    pending timer of `subject` due at or before `moment`, each with its own due time, so that
+    a fact of time `moment` finds them fired. A timer a runner is firing at this moment is
+    waited for (`FOR UPDATE`, not skipped), and then found fired. Returns how many fired."""
+    if not handlers:
+        return 0
+    rows = await conn.fetch(_DUE_BEFORE, subject, moment, list(handlers))
+    for row in rows:
+        timer = DueTimer(row["timer_id"], row["kind"], row["due_at"], row["payload"])
+        await handlers[timer.kind](conn, timer)
+        TIMERS_FIRED.labels(timer.kind).inc()
+    if rows:
+        await conn.execute(
+            "UPDATE keten.timers SET fired_at = due_at WHERE timer_id = ANY($1::text[])",
+            [row["timer_id"] for row in rows],
+        )
+    return len(rows)
 
 
 async def cancel(conn: Connection, timer_id: str) -> None:

@@ -104,6 +104,7 @@ async def record(
                 instruction.kind,
                 instruction.due_at,
                 dict(instruction.payload),
+                subject=instruction.subject,
             )
         elif isinstance(instruction, CancelTimer):
             await timers.cancel(conn, instruction.timer_id)

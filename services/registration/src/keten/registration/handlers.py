@@ -79,7 +79,12 @@ async def record_decision(conn: Connection, delivery: Delivery) -> None:
         due_at = entitlement_end(decided_at).breached_at
         timer_id = entitlement_timer_id(command.case_id)
         await timers.schedule(
-            conn, timer_id, ENTITLEMENT_TIMER, due_at, {"case_id": command.case_id}
+            conn,
+            timer_id,
+            ENTITLEMENT_TIMER,
+            due_at,
+            {"case_id": command.case_id},
+            subject=command.case_id,
         )
 
 

@@ -39,6 +39,7 @@ import orjson
 from keten.contracts.envelope import CloudEvent
 from keten.contracts.errors import InvalidMessage
 from keten.contracts.messages import Clock, Command, decode_record, message_type, parse_message
+from keten.kernel import timers
 from keten.kernel.consumer import deadletters, inbox
 from keten.kernel.consumer.deadletters import DeadLetter
 from keten.kernel.consumer.model import Delivery, Handler, IncomingRecord, Outcome, Rejected
@@ -47,6 +48,7 @@ from keten.kernel.faults import Fault, classify
 from keten.kernel.logging import bound, get_logger
 from keten.kernel.metrics import MESSAGES_DEAD_LETTERED, MESSAGES_PROCESSED
 from keten.kernel.sealing import DeadLetterKey, seal_personal
+from keten.kernel.timers import TimerHandler
 
 log = get_logger(__name__)
 
@@ -103,11 +105,13 @@ class RecordProcessor:
         stopping: Callable[[], bool] = lambda: False,
         observe_time: Callable[[datetime], None] = lambda _: None,
         clock: Clock = "wall",
+        timers: Mapping[str, TimerHandler] | None = None,
     ) -> None:
         """`clock` is what a message's time may be at most a day ahead of (None: no bound
         but 2200, for a simulation's event time)."""
         self.name = name
         self._clock = clock
+        self._timers = dict(timers or {})
         self._pool = pool
         self._handlers = dict(handlers)
         self._key = dead_letter_key
@@ -238,7 +242,7 @@ class RecordProcessor:
         if guarded:
             dead = await self._guarded(conn, item)
         else:
-            dead = item.dead or await _unguarded(conn, item)
+            dead = item.dead or await self._unguarded(conn, item)
         outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
         if item.message_id is not None:
             await self._mark(conn, item, outcome, retry=retry)
@@ -271,7 +275,7 @@ class RecordProcessor:
             for attempt in range(SAVEPOINT_CONFLICTS):
                 try:
                     async with conn.transaction():
-                        await item.handler(conn, item.delivery)
+                        await self._handle(conn, item.handler, item.delivery)
                 except Rejected as rejected:
                     return _refused("business", "Rejected", rejected.reason)
                 except InvalidMessage as invalid:
@@ -291,6 +295,25 @@ class RecordProcessor:
                 else:
                     return None
         raise asyncpg.SerializationError("stream kept changing")
+
+    async def _handle(self, conn: Connection, handler: Handler, delivery: Delivery) -> None:
+        """Timers before later facts: the subject's timers due by the message's time fire
+        first, then the handler runs."""
+        envelope = delivery.envelope
+        await timers.fire_due_before(conn, envelope.subject, envelope.time, self._timers)
+        await handler(conn, delivery)
+
+    async def _unguarded(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
+        """The handler as is; any failure of its own sends the batch to the guarded run."""
+        assert item.handler is not None
+        assert item.delivery is not None
+        try:
+            await self._handle(conn, item.handler, item.delivery)
+        except Exception as exc:
+            if classify(exc) is Fault.RECORD:
+                raise _Unguarded from exc
+            raise
+        return None
 
     def _context(self, delivery: Delivery) -> AbstractContextManager[None]:
         envelope = delivery.envelope
@@ -397,19 +420,6 @@ def _where(error: BaseException) -> str:
 
 def _failed(error: BaseException, reason: str) -> DeadLetter:
     return _refused("business", type(error).__name__, reason)
-
-
-async def _unguarded(conn: Connection, item: _Prepared) -> DeadLetter | None:
-    """The handler as is; any failure of its own sends the batch to the guarded run."""
-    assert item.handler is not None
-    assert item.delivery is not None
-    try:
-        await item.handler(conn, item.delivery)
-    except Exception as exc:
-        if classify(exc) is Fault.RECORD:
-            raise _Unguarded from exc
-        raise
-    return None
 
 
 class _Unguarded(Exception):  # noqa: N818

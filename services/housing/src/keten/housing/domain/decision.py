@@ -28,6 +28,7 @@ class ScheduleTimer:
     kind: TimerKind
     due_at: datetime
     payload: dict[str, str | int]
+    subject: str  # the case it watches: fired before any later fact of the case
 
 
 @dataclass(frozen=True)
@@ -46,5 +47,9 @@ class Decision:
 
 def schedule(kind: TimerKind, case_id: str, number: int, due_at: datetime) -> ScheduleTimer:
     return ScheduleTimer(
-        timer_id(kind, case_id, number), kind, due_at, {"case_id": case_id, "number": number}
+        timer_id(kind, case_id, number),
+        kind,
+        due_at,
+        {"case_id": case_id, "number": number},
+        subject=case_id,
     )
