@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 ENV := source infra/env.sh &&
 PYTEST_ARGS ?=
+FUZZ_ARGS ?= --per-topic 10000 --sentinel-every 100
 
-.PHONY: setup infra-up run test lint typecheck pytest bench bench-smoke down clean
+.PHONY: setup infra-up run test lint typecheck pytest bench bench-smoke fuzz down clean
 
 setup:
 	@$(ENV) infra/setup.sh
@@ -34,6 +35,16 @@ bench: infra-up
 
 bench-smoke: infra-up
 	@$(ENV) uv run --frozen python -m bench --smoke
+
+# A chain of its own (broker, databases, services), so `make run`'s chain is left alone.
+fuzz: infra-up
+	@$(ENV) uv run --frozen python -m tests.fuzz.run --fresh-chain $(FUZZ_ARGS)
+
+# The nemesis during demo simulations, >= 200 injections, and the checker (README, "Chaos").
+CHAOS_ARGS ?=
+.PHONY: chaos
+chaos: infra-up
+	@$(ENV) uv run --frozen python -m tests.chaos $(CHAOS_ARGS)
 
 down:
 	@$(ENV) infra/down.sh

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from keten.contracts.errors import describe_location
 from keten.contracts.registration import PersonalDataRecorded, RegisterApplication
 from keten.contracts.values import (
     ACCELERATED_TRACKS,
@@ -97,3 +98,8 @@ def test_household_persons_is_a_count() -> None:
     for adults, minors in [(MAX_COUNT + 1, 0), (1, MAX_COUNT), (MAX_COUNT, MAX_COUNT)]:
         with pytest.raises(ValidationError):
             Household(adults=adults, minors=minors)
+
+
+def test_keys_inside_a_personal_block_never_stand_in_a_reason() -> None:
+    assert describe_location(("data", "personal", "1234567890", "x")) == "data.personal.?.?"
+    assert describe_location(("personal", "family_name")) == "personal.family_name"

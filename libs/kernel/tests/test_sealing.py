@@ -74,3 +74,13 @@ def test_the_key_files_are_written_and_read_back_the_private_one_for_its_owner_o
     assert not public_only.can_open
     sealed, _ = seal_personal(public_only, register(PERSON))
     assert orjson.loads(open_personal(both, sealed))["data"]["personal"] == PERSON
+
+
+def test_a_value_too_deep_to_walk_or_write_back_is_sealed_whole() -> None:
+    key = DeadLetterKey.generate()
+    arrays = b'{"data":' + b"[" * 600 + b"0" + b"]" * 600 + b"}"
+    objects = b'{"personal":{},"data":' + b'{"a":' * 300 + b"0" + b"}" * 300 + b"}"
+    for value in (arrays, objects):
+        sealed, changed = seal_personal(key, value)
+        assert changed
+        assert open_personal(key, sealed) == value

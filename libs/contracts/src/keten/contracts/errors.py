@@ -34,8 +34,22 @@ def location_part(part: object) -> str:
     return text if _SHOWN_PART.fullmatch(text) else "?"
 
 
+# Below a `personal` block only its own field names are shown: any other key there may be the
+# personal data itself (a V-number or a name given as a key).
+_PERSONAL_BLOCK: Final = "personal"
+_PERSONAL_FIELDS: Final = frozenset({"v_number", "family_name", "given_names", "date_of_birth"})
+
+
 def describe_location(location: tuple[object, ...]) -> str:
-    return ".".join(location_part(p) for p in location) or "(message)"
+    shown: list[str] = []
+    inside_personal = False
+    for part in location:
+        if inside_personal:
+            shown.append(str(part) if str(part) in _PERSONAL_FIELDS else "?")
+        else:
+            shown.append(location_part(part))
+            inside_personal = str(part) == _PERSONAL_BLOCK
+    return ".".join(shown) or "(message)"
 
 
 def describe_validation_error(error: ValidationError, limit: int = 5) -> str:

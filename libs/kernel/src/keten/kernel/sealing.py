@@ -98,15 +98,16 @@ class DeadLetterKey:
 
 
 def seal_personal(key: DeadLetterKey, value: bytes) -> tuple[bytes, bool]:
-    """The value with each `personal` block sealed, and whether anything was sealed."""
+    """The value with each `personal` block sealed, and whether anything was sealed. A value
+    too deep to walk or write back is sealed whole: whatever the input, this never fails."""
     try:
         document = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        document = None
-    if not isinstance(document, dict):
-        return orjson.dumps({WHOLE: key.seal(value)}), True
-    sealed, changed = _seal_blocks(key, document)
-    return (orjson.dumps(sealed), True) if changed else (value, False)
+        if isinstance(document, dict):
+            sealed, changed = _seal_blocks(key, document)
+            return (orjson.dumps(sealed), True) if changed else (value, False)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError, TypeError):
+        pass
+    return orjson.dumps({WHOLE: key.seal(value)}), True
 
 
 def _seal_blocks(key: DeadLetterKey, node: Any) -> tuple[Any, bool]:

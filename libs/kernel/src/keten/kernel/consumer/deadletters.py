@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Final
 
 import asyncpg
+import orjson
 
 from keten.contracts.errors import Stage
 from keten.contracts.topics import dead_letter_topic
@@ -51,6 +52,8 @@ CREATE INDEX IF NOT EXISTS dead_letters_unpublished
     ON keten.dead_letters (id) WHERE published_at IS NULL;
 """
 
+# A dead letter's value on Kafka at most (the producer and broker take 1 MiB a record).
+MAX_PUBLISHED_BYTES: Final = 900_000
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TEXT_LIMIT: Final = 500
 
@@ -109,10 +112,15 @@ class StoredDeadLetter:
         )
 
     def to_outgoing(self) -> OutgoingRecord:
-        return OutgoingRecord(
-            topic=dead_letter_topic(self.topic), value=self.value, key=self.key,
-            headers=self.error_headers(),
-        )  # fmt: skip
+        """The letter for `<topic>.dlq`; one too large for Kafka (a value near the broker's
+        limit, grown by its seal) stands there as a pointer to the row that keeps it whole."""
+        value = self.value
+        headers = self.error_headers()
+        if len(value) > MAX_PUBLISHED_BYTES:
+            kept = {"consumer": self.consumer, "id": self.id, "bytes": len(value)}
+            value = orjson.dumps({"keten.kept_in_store": kept})
+            headers = (*headers, ("dead_letter.kept_in_store", b"true"))
+        return OutgoingRecord(dead_letter_topic(self.topic), value, self.key, headers)
 
 
 async def setup(conn: Connection) -> None:

@@ -197,6 +197,10 @@ class RecordProcessor:
         if record.key != envelope.subject.encode():
             return _refused("validate", "KeyMismatch", "the Kafka key differs from subject")
         kind = "command" if issubclass(cls, Command) else "event"
+        if kind == "event" and cls.topic is None:
+            return _refused(
+                "validate", "WrongTopic", f"{envelope.type} is kept in its store, on no topic"
+            )
         if cls.topic is not None and cls.topic != record.topic:
             return _refused(
                 "validate", "WrongTopic", f"{envelope.type} is not a {kind} of this topic"

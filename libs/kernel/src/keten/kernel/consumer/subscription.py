@@ -42,17 +42,23 @@ def incoming(raw: Any) -> IncomingRecord:
 
 def _readable_headers(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
     """faststream decodes headers as UTF-8 and drops a record it cannot: keep such a record,
-    with its unreadable header values emptied (its key and value go on untouched)."""
+    with its unreadable header values replaced by `UNREADABLE` (key and value untouched)."""
     return dataclasses.replace(
-        record, headers=[(name, _readable(value)) for name, value in record.headers or ()]
+        record, headers=[(name, readable(value)) for name, value in record.headers or ()]
     )
 
 
-def _readable(value: bytes) -> bytes:
+# Stands for a header value that is not UTF-8: a control character, so that a `ce_` attribute
+# given such a value is refused at the door (`validate`), never read as another value.
+UNREADABLE: Final = b"\x00not-utf-8"
+
+
+def readable(value: bytes) -> bytes:
+    """A header value as the consumer hands it on."""
     try:
         value.decode()
     except UnicodeDecodeError:
-        return b""
+        return UNREADABLE
     return value
 
 
