@@ -53,7 +53,7 @@ CREATE INDEX IF NOT EXISTS dead_letters_unpublished
 """
 
 # A dead letter's value on Kafka at most (the producer and broker take 1 MiB a record).
-MAX_PUBLISHED_BYTES: Final = 900_000
+MAX_PUBLISHED_BYTES: Final = 960_000
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TEXT_LIMIT: Final = 500
 
