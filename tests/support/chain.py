@@ -38,6 +38,7 @@ class Chain:
     ports: dict[str, int]
     clock: str = "simulated"  # KETEN_CLOCK: event time for simulations, "wall" for benchmarks
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    kafka: OwnKafka | None = None  # the chain's own broker, for tests that kill and restart it
 
     @property
     def env(self) -> dict[str, str]:
@@ -124,6 +125,13 @@ class OwnKafka:
 
     bootstrap: str
     state: Path
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # start.sh's settings
+
+    def start(self) -> None:
+        """Starts the broker again (after `kill`) on its ports, with its state; returns once
+        the process runs, not once it answers."""
+        (self.state / "kafka" / "kafka.pid").unlink(missing_ok=True)  # a crash leaves it behind
+        _run("infra/kafka/start.sh", self.env)
 
     @property
     def pid(self) -> int:
@@ -163,7 +171,7 @@ def fresh_kafka(state: Path) -> Iterator[OwnKafka]:
     )
     try:
         _run("infra/kafka/start.sh && uv run --frozen python infra/topics.py", kafka_env)
-        yield OwnKafka(f"127.0.0.1:{kafka_port}", state)
+        yield OwnKafka(f"127.0.0.1:{kafka_port}", state, kafka_env)
     finally:
         _run("infra/kafka/stop.sh", kafka_env)
 
@@ -182,6 +190,7 @@ async def fresh_chain(
             databases=databases,
             ports={service: free_port() for service in SERVICES},
             clock=clock,
+            kafka=kafka,
         )
         try:
             for service in SERVICES:
