@@ -15,8 +15,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.chaos.campaign import Pace, Run, differences, simulate
+from tests.chaos.campaign import Pace, Run, simulate
 from tests.chaos.nemesis import Injection, rotation, table
+from tests.support.summaries import differences
 
 MAX_RUNS_PER_INJECTION_TARGET = 0.2  # at most one run per 5 injections asked: runs must inject
 

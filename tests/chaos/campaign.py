@@ -53,29 +53,6 @@ class Run:
         return published
 
 
-def figures(summary: dict[str, Any]) -> dict[str, Any]:
-    """What a summary says of the chain, leaving out how long it took."""
-    return {key: summary[key] for key in ("scenario", "seed", "run_id", "plan", "figures")}
-
-
-def leaves(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        return {
-            k: v for key, item in value.items() for k, v in leaves(item, f"{path}.{key}").items()
-        }
-    if isinstance(value, list):
-        return {
-            k: v for i, item in enumerate(value) for k, v in leaves(item, f"{path}[{i}]").items()
-        }
-    return {path: value}
-
-
-def differences(one: dict[str, Any], other: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """The figures that differ, by path: (this run's, the other's)."""
-    a, b = leaves(figures(one)), leaves(figures(other))
-    return {k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
-
-
 async def commands_on_topics(bootstrap: str) -> int:
     """How many commands the simulation has published so far (the chain's broker is its own:
     nothing else writes its command topics)."""

@@ -18,10 +18,11 @@ from typing import cast
 
 import pytest
 
-from tests.chaos.campaign import Run, differences, simulate
+from tests.chaos.campaign import Run, simulate
 from tests.chaos.nemesis import KINDS, every_kind_on_every_service, table
 from tests.chaos.postgres import Where
 from tests.conftest import Infra
+from tests.support.summaries import differences
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
 # The cluster restarted: the run's own (default), or the shared one when nothing else uses it.

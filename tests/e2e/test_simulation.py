@@ -19,8 +19,10 @@ import pytest
 
 from tests.conftest import Infra
 from tests.e2e.keten_cli import keten
+from tests.support import summaries
 from tests.support.chain import Chain, fresh_chain
 from tests.support.kafka import read_to_end
+from tests.support.summaries import differences
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
@@ -30,25 +32,7 @@ DEMO = ("simulate", "--scenario", "demo", "--seed", "1")
 def figures(summary_file: Path) -> dict[str, Any]:
     """What the summary says of the chain (leaving out how long it took)."""
     summary: dict[str, Any] = orjson.loads(summary_file.read_bytes())
-    return {key: summary[key] for key in ("scenario", "seed", "run_id", "plan", "figures")}
-
-
-def leaves(value: Any, path: str = "") -> dict[str, Any]:
-    """Every figure of a summary by its path, so that two summaries' differences read plainly."""
-    if isinstance(value, dict):
-        return {
-            k: v for key, item in value.items() for k, v in leaves(item, f"{path}.{key}").items()
-        }
-    if isinstance(value, list):
-        return {
-            k: v for i, item in enumerate(value) for k, v in leaves(item, f"{path}[{i}]").items()
-        }
-    return {path: value}
-
-
-def differences(one: dict[str, Any], other: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    a, b = leaves(one), leaves(other)
-    return {k: (a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)}
+    return summaries.figures(summary)
 
 
 def simulate(chain: Chain, summary_file: Path) -> None:

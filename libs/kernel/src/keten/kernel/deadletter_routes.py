@@ -8,6 +8,7 @@ inbox knows the message); refused again, the letter keeps the new reason.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -19,23 +20,16 @@ from keten.kernel.consumer.deadletters import StoredDeadLetter
 from keten.kernel.db import Pool
 from keten.kernel.sealing import DeadLetterKey, SealError, open_personal
 
+_NOT_LISTED = frozenset({"key", "value", "headers", "created_at", "published_at", "resolved_at"})
+
 
 def summary(letter: StoredDeadLetter) -> dict[str, Any]:
+    """The letter without its record (key, value, headers), its moments as flags and text."""
+    fields = {f.name: getattr(letter, f.name) for f in dataclasses.fields(letter)}
     return {
-        "id": letter.id,
-        "consumer": letter.consumer,
-        "topic": letter.topic,
-        "partition": letter.partition,
-        "offset": letter.offset,
-        "message_id": letter.message_id,
-        "message_type": letter.message_type,
-        "stage": letter.stage,
-        "error_type": letter.error_type,
-        "reason": letter.reason,
-        "sealed": letter.sealed,
+        **{name: value for name, value in fields.items() if name not in _NOT_LISTED},
         "created_at": letter.created_at.isoformat(),
         "published": letter.published_at is not None,
-        "replays": letter.replays,
         "resolved": letter.resolved_at is not None,
     }
 

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from keten.kernel.metrics import LOOP_STALLED_SECONDS, LOOP_STOPPED
 
 STALL_SECONDS: Final = 30.0
 
 
+State = Literal["stopped", "stalled"]
+
+
 @dataclass
 class LoopHealth:
+    """One loop's health; its gauges read it when scraped, so they are never out of date."""
+
     name: str
     stopped: str | None = None  # why, when the loop has stopped
     busy_since: float | None = None  # when it took the records it still holds
+
+    def __post_init__(self) -> None:
+        LOOP_STOPPED.labels(self.name).set_function(lambda: float(self.stopped is not None))
+        LOOP_STALLED_SECONDS.labels(self.name).set_function(self.stalled_seconds)
 
     def busy(self) -> None:
         """The loop holds records it is about to store."""
@@ -31,25 +40,29 @@ class LoopHealth:
 
     def progressed(self) -> None:
         self.busy_since = None
-        LOOP_STALLED_SECONDS.labels(self.name).set(0)
 
     def stop(self, reason: str) -> None:
         self.stopped = reason
-        LOOP_STOPPED.labels(self.name).set(1)
 
     def resume(self) -> None:
         self.stopped = None
-        LOOP_STOPPED.labels(self.name).set(0)
+
+    def stalled_seconds(self, now: float | None = None) -> float:
+        if self.busy_since is None:
+            return 0.0
+        return (time.monotonic() if now is None else now) - self.busy_since
+
+    def state(self, now: float | None = None) -> State | None:
+        if self.stopped is not None:
+            return "stopped"
+        return "stalled" if self.stalled_seconds(now) >= STALL_SECONDS else None
 
     def problem(self, now: float | None = None) -> str | None:
-        if self.stopped is not None:
-            return f"stopped: {self.stopped}"
-        if self.busy_since is None:
-            return None
-        stalled = (time.monotonic() if now is None else now) - self.busy_since
-        LOOP_STALLED_SECONDS.labels(self.name).set(stalled)
-        if stalled >= STALL_SECONDS:
-            return f"no progress for {stalled:.0f} s with records waiting"
+        match self.state(now):
+            case "stopped":
+                return f"stopped: {self.stopped}"
+            case "stalled":
+                return f"no progress for {self.stalled_seconds(now):.0f} s with records waiting"
         return None
 
 
@@ -62,7 +75,6 @@ class Health:
     def loop(self, name: str) -> LoopHealth:
         if name not in self.loops:
             self.loops[name] = LoopHealth(name)
-            LOOP_STOPPED.labels(name).set(0)
         return self.loops[name]
 
     def problems(self, now: float | None = None) -> dict[str, str]:

@@ -16,7 +16,7 @@ from keten.kernel import eventstore
 from keten.kernel.clock import Clock
 from keten.kernel.db import Pool
 from keten.kernel.eventstore import NewEvent
-from keten.kernel.health import Health
+from keten.kernel.health import Health, State
 from keten.kernel.logging import get_logger
 
 log = get_logger(__name__)
@@ -27,33 +27,32 @@ def stream_id(service: str) -> str:
     return f"health-{service}"
 
 
-def _kind(problem: str) -> str:
-    return "stopped" if problem.startswith("stopped") else "stalled"
-
-
 class HealthAlerts:
     def __init__(self, service: str, health: Health, pool: Pool, clock: Clock) -> None:
         self._service = service
         self._health = health
         self._pool = pool
         self._clock = clock
-        self._raised: dict[str, str] = {}  # loop -> the problem already alerted
+        self._raised: dict[str, State] = {}  # loop -> the state already alerted
 
     async def look(self) -> int:
         """Raises an alert for each new problem; returns how many it raised."""
-        problems = self._health.problems()
-        for loop in [loop for loop in self._raised if loop not in problems]:
-            del self._raised[loop]
+        loops = self._health.loops
+        states = {name: loop.state() for name, loop in loops.items()}
+        self._raised = {name: state for name, state in self._raised.items() if states[name]}
         new = {
-            loop: problem
-            for loop, problem in problems.items()
-            if loop not in self._raised or _kind(self._raised[loop]) != _kind(problem)
+            name: state
+            for name, state in states.items()
+            if state is not None and self._raised.get(name) != state
         }
         if not new:
             return 0
         async with self._pool.acquire() as conn, conn.transaction():
             version = len(await eventstore.read_stream(conn, stream_id(self._service)))
-            events = [self._alert(loop, problem) for loop, problem in sorted(new.items())]
+            events = [
+                self._alert(name, loops[name].problem() or state)
+                for name, state in sorted(new.items())
+            ]
             await eventstore.append(conn, stream_id(self._service), version, events)
         self._raised.update(new)
         return len(new)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
@@ -26,6 +26,8 @@ from keten.kernel.health import LoopHealth
 from keten.kernel.metrics import TIMERS_FIRED
 
 if TYPE_CHECKING:
+    from asyncpg import Record
+
     from keten.kernel.clock import Clock
 
 SCHEMA_SQL: Final = """
@@ -131,17 +133,28 @@ async def fire_due_before(
     waited for (`FOR UPDATE`, not skipped), and then found fired. Returns how many fired."""
     if not handlers:
         return 0
-    rows = await conn.fetch(_DUE_BEFORE, subject, moment, list(handlers))
-    for row in rows:
-        timer = DueTimer(row["timer_id"], row["kind"], row["due_at"], row["payload"])
+    due = [_due(row) for row in await conn.fetch(_DUE_BEFORE, subject, moment, list(handlers))]
+    for timer in due:
         await handlers[timer.kind](conn, timer)
+    await _mark_fired(conn, due, at=None)
+    return len(due)
+
+
+def _due(row: Record) -> DueTimer:
+    return DueTimer(row["timer_id"], row["kind"], row["due_at"], row["payload"])
+
+
+async def _mark_fired(conn: Connection, fired: Sequence[DueTimer], *, at: datetime | None) -> None:
+    """Marks timers fired, `at` the runner's time (None: at their own due time)."""
+    if not fired:
+        return
+    await conn.execute(
+        "UPDATE keten.timers SET fired_at = coalesce($2, due_at) WHERE timer_id = ANY($1::text[])",
+        [timer.timer_id for timer in fired],
+        at,
+    )
+    for timer in fired:
         TIMERS_FIRED.labels(timer.kind).inc()
-    if rows:
-        await conn.execute(
-            "UPDATE keten.timers SET fired_at = due_at WHERE timer_id = ANY($1::text[])",
-            [row["timer_id"] for row in rows],
-        )
-    return len(rows)
 
 
 async def cancel(conn: Connection, timer_id: str) -> None:
@@ -234,18 +247,13 @@ class TimerRunner:
     async def _fire_batch(self, now: datetime, failed: list[str]) -> tuple[int, int]:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_PICK, now, self._kinds, failed, self._batch_size)
-            fired: list[str] = []
-            for row in rows:
-                timer = DueTimer(row["timer_id"], row["kind"], row["due_at"], row["payload"])
+            fired: list[DueTimer] = []
+            for timer in map(_due, rows):
                 if await self._fire(conn, timer):
-                    fired.append(timer.timer_id)
+                    fired.append(timer)
                 else:
                     failed.append(timer.timer_id)
-            await conn.execute(
-                "UPDATE keten.timers SET fired_at = $2 WHERE timer_id = ANY($1::text[])",
-                fired,
-                now,
-            )
+            await _mark_fired(conn, fired, at=now)
         return len(fired), len(rows)
 
     async def _fire(self, conn: Connection, timer: DueTimer) -> bool:

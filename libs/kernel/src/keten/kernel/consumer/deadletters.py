@@ -230,10 +230,3 @@ async def replayed(conn: Connection, letter_id: int, *, resolved: bool) -> None:
         letter_id,
         resolved,
     )
-
-
-async def count_unresolved(conn: Connection) -> int:
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM keten.dead_letters WHERE resolved_at IS NULL"
-    )
-    return count

@@ -86,11 +86,6 @@ def content_hash(envelope: CloudEvent) -> bytes:
     return hashlib.sha256(canonical).digest()
 
 
-def _refused(stage: str, error_type: str, reason: str) -> DeadLetter:
-    assert stage in ("decode", "validate", "business")
-    return DeadLetter(stage, error_type, reason)  # type: ignore[arg-type]
-
-
 class RecordProcessor:
     """Applies the records of one consumer (one Kafka consumer group) exactly once."""
 
@@ -168,7 +163,7 @@ class RecordProcessor:
         try:
             envelope = decode_record(record.value, record.headers, clock=self._clock)
         except InvalidMessage as invalid:
-            return _Prepared(record, dead=_refused(invalid.stage, "InvalidMessage", invalid.reason))
+            return _Prepared(record, dead=_invalid(invalid))
         known = _Prepared(
             record,
             message_id=envelope.id,
@@ -185,7 +180,7 @@ class RecordProcessor:
         try:
             message = parse_message(envelope)
         except InvalidMessage as invalid:
-            return replace(known, dead=_refused(invalid.stage, "InvalidMessage", invalid.reason))
+            return replace(known, dead=_invalid(invalid))
         delivery = Delivery(envelope=envelope, message=message, record=record)
         return replace(known, delivery=delivery, handler=handler)
 
@@ -193,23 +188,20 @@ class RecordProcessor:
         """Why a well-formed message does not belong here, if it does not."""
         cls = message_type(envelope.type)
         if cls is None:
-            return _refused("validate", "UnknownType", f"unknown message type {envelope.type!r}")
+            return DeadLetter("validate", "UnknownType", f"unknown message type {envelope.type!r}")
         if record.key != envelope.subject.encode():
-            return _refused("validate", "KeyMismatch", "the Kafka key differs from subject")
-        kind = "command" if issubclass(cls, Command) else "event"
-        if kind == "event" and cls.topic is None:
-            return _refused(
-                "validate", "WrongTopic", f"{envelope.type} is kept in its store, on no topic"
-            )
-        if cls.topic is not None and cls.topic != record.topic:
-            return _refused(
-                "validate", "WrongTopic", f"{envelope.type} is not a {kind} of this topic"
-            )
-        if kind == "command" and envelope.type not in self._handlers:
-            return _refused(
-                "validate", "WrongTopic", f"{envelope.type} is not a command of this topic"
-            )
-        return None
+            return DeadLetter("validate", "KeyMismatch", "the Kafka key differs from subject")
+        if issubclass(cls, Command):
+            if envelope.type in self._handlers and cls.topic in (None, record.topic):
+                return None
+            reason = f"{envelope.type} is not a command of this topic"
+        elif cls.topic is None:
+            reason = f"{envelope.type} is kept in its store, on no topic"
+        elif cls.topic != record.topic:
+            reason = f"{envelope.type} is not an event of this topic"
+        else:
+            return None
+        return DeadLetter("validate", "WrongTopic", reason)
 
     async def _transaction(
         self, prepared: Sequence[_Prepared], *, guarded: bool, replay: bool
@@ -217,10 +209,14 @@ class RecordProcessor:
         async with self._pool.acquire() as conn, conn.transaction():
             ids = [item.message_id for item in prepared if item.message_id and not item.passes]
             seen = await inbox.seen_among(conn, self.name, ids)
-            return [
+            results = [
                 await self._one(conn, item, seen, guarded=guarded, replay=replay)
                 for item in prepared
             ]
+        for item, (_, dead) in zip(prepared, results, strict=True):
+            if dead is not None:
+                self._tell_dead_letter(item.record, dead)
+        return [outcome for outcome, _ in results]
 
     async def _one(
         self,
@@ -230,29 +226,28 @@ class RecordProcessor:
         *,
         guarded: bool,
         replay: bool,
-    ) -> Outcome:
+    ) -> tuple[Outcome, DeadLetter | None]:
+        """The record's outcome, and its dead letter if it has one (told once committed)."""
         if item.passes:
-            return Outcome.IGNORED
+            return Outcome.IGNORED, None
         previous = seen.get(item.message_id) if item.message_id else None
         if previous is not None and not previous.same_content(item.content_hash):
-            reused = _refused("validate", "ReusedId", "id reused with other content")
+            reused = DeadLetter("validate", "ReusedId", "id reused with other content")
             await self._keep_dead_letter(conn, item, reused, renew=replay)
-            return Outcome.DEAD_LETTERED
+            return Outcome.DEAD_LETTERED, reused
         retry = replay and previous is not None and previous.outcome is Outcome.DEAD_LETTERED
         if previous is not None and not retry:
-            return Outcome.DUPLICATE
+            return Outcome.DUPLICATE, None
         if item.message_id is not None:  # the same message twice in one batch
             seen[item.message_id] = inbox.Seen(Outcome.APPLIED, item.content_hash)
-        if guarded:
-            dead = await self._guarded(conn, item)
-        else:
-            dead = item.dead or await self._unguarded(conn, item)
+        run = self._guarded if guarded else self._unguarded
+        dead = item.dead or await run(conn, item)
         outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
         if item.message_id is not None:
             await self._mark(conn, item, outcome, retry=retry)
         if dead is not None:
             await self._keep_dead_letter(conn, item, dead, renew=replay)
-        return outcome
+        return outcome, dead
 
     async def _mark(
         self, conn: Connection, item: _Prepared, outcome: Outcome, *, retry: bool
@@ -271,8 +266,6 @@ class RecordProcessor:
 
     async def _guarded(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
         """The handler in a savepoint, so that a refusal undoes only this record's writes."""
-        if item.dead is not None:
-            return item.dead
         assert item.handler is not None
         assert item.delivery is not None
         with self._context(item.delivery):
@@ -281,9 +274,9 @@ class RecordProcessor:
                     async with conn.transaction():
                         await self._handle(conn, item.handler, item.delivery)
                 except Rejected as rejected:
-                    return _refused("business", "Rejected", rejected.reason)
+                    return DeadLetter("business", "Rejected", rejected.reason)
                 except InvalidMessage as invalid:
-                    return _refused(invalid.stage, "InvalidMessage", invalid.reason)
+                    return _invalid(invalid)
                 except Exception as exc:
                     fault = classify(exc)
                     if fault is Fault.CONTENTION and attempt + 1 < SAVEPOINT_CONFLICTS:
@@ -295,7 +288,7 @@ class RecordProcessor:
                     log.error(  # noqa: TRY400 - no traceback: its text may quote data
                         "handler.failed", error=type(exc).__name__, at=_where(exc)
                     )
-                    return _refused("business", type(exc).__name__, "could not be applied")
+                    return DeadLetter("business", type(exc).__name__, "could not be applied")
                 else:
                     return None
         raise asyncpg.SerializationError("stream kept changing")
@@ -384,6 +377,7 @@ class RecordProcessor:
             return [Outcome.DEAD_LETTERED]
 
         [outcome] = await self._with_retries(keep)
+        self._tell_dead_letter(item.record, dead)
         return outcome
 
     async def _keep_dead_letter(
@@ -391,12 +385,11 @@ class RecordProcessor:
     ) -> None:
         """Keeps the record's dead letter; `renew` (a replay refused again) gives an existing
         letter its new reason."""
-        record = item.record
-        value, sealed = seal_personal(self._key, record.value)
+        value, sealed = seal_personal(self._key, item.record.value)
         await deadletters.add(
             conn,
             self.name,
-            record,
+            item.record,
             dead,
             value=value,
             sealed=sealed,
@@ -404,6 +397,9 @@ class RecordProcessor:
             message_type=item.message_type,
             renew=renew,
         )
+
+    def _tell_dead_letter(self, record: IncomingRecord, dead: DeadLetter) -> None:
+        """The metric and log line of a dead letter, once its transaction has committed."""
         MESSAGES_DEAD_LETTERED.labels(self.name, record.topic, dead.stage).inc()
         log.warning(
             "message.dead_lettered",
@@ -416,6 +412,10 @@ class RecordProcessor:
         )
 
 
+def _invalid(invalid: InvalidMessage) -> DeadLetter:
+    return DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
+
+
 def _where(error: BaseException) -> str:
     """The innermost frame of the error, `file:line`: where, without what."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -423,7 +423,8 @@ def _where(error: BaseException) -> str:
 
 
 def _failed(error: BaseException, reason: str) -> DeadLetter:
-    return _refused("business", type(error).__name__, reason)
+    """A record fault's letter: the kind of error, never its text (it may quote data)."""
+    return DeadLetter("business", type(error).__name__, reason)
 
 
 class _Unguarded(Exception):  # noqa: N818
