@@ -16,7 +16,8 @@ from keten.kernel.consumer import Delivery, RecordProcessor, Rejected, subscribe
 from keten.kernel.db import Connection, Pool, create_pool
 from keten.kernel.outbox import OutboxRelay
 from keten.kernel.producer import KafkaProducer
-from tests.kernel.events_for_tests import KernelTestDo, KernelTestHappened
+from tests.kernel.events_for_tests import TEST_EVENTS_TOPIC, KernelTestDo, KernelTestHappened
+from tests.support.kafka import ensure_topic
 from tests.support.keys import dead_letter_key
 
 
@@ -49,6 +50,7 @@ async def running_consumer(
     group: str,
     on_commit: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[Pool]:
+    await ensure_topic(bootstrap, TEST_EVENTS_TOPIC)  # where the relay publishes the effects
     pool = await create_pool(database_url)
     await prepare(pool)
     producer = KafkaProducer(bootstrap, client_id=group)
