@@ -21,10 +21,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from tests.support.chain import Chain, fresh_chain
 
 from bench.infra import admin_url
-from keten.cli.simulate.calendar import period_of
 from keten.cli.simulate.quiescence import Quiescence
 from keten.cli.simulate.wire import HEADERS
 from keten.contracts.capacity import OpenLocation
+from keten.contracts.civil_time import half_year
 from keten.contracts.housing import RecordHousing, SetHousingQuota
 from keten.contracts.messages import Message, make_envelope
 from keten.contracts.registration import AssignTrack, RecordDecision, RegisterApplication
@@ -183,7 +183,7 @@ async def set_up(running: Running, households: int) -> None:
                 capacity=places,
             )
             await running.send(command, location, "coa/capacity-planner/bench")
-    period = period_of(datetime.now(UTC).date())
+    period = half_year(datetime.now(UTC).date())
     for code, persons in split_over_municipalities(QUOTA_PER_HALF_YEAR).items():
         quota = SetHousingQuota(municipality_code=code, period=period, persons=persons)
         await running.send(quota, code, "ministerie-asiel-migratie/bench")

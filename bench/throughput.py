@@ -27,8 +27,8 @@ from bench.chain import (
 )
 from bench.infra import Profiles
 from bench.report import Row, Table, Target, ratios
-from keten.cli.simulate.calendar import period_of
 from keten.cli.simulate.wire import HEADERS
+from keten.contracts.civil_time import half_year
 from keten.contracts.topics import HOUSING_EVENTS
 
 MIN_COMMANDS_PER_SECOND: Final = 2_000
@@ -114,7 +114,7 @@ async def check_at_rest(running: Running, households: int, reported: int) -> Non
     """Everyone housed and out of reception, every projection agreeing, nothing dead-lettered."""
     persons = sum(household(i).persons for i in range(households))
     national = (await running.get("capacity", "/occupancy?by=national"))["rows"][0]
-    period = period_of(datetime.now(UTC).date())
+    period = half_year(datetime.now(UTC).date())
     quota = await running.get("housing", f"/quota?period={period}&by=province")
     problems = []
     if reported != households:

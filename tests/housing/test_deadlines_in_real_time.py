@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from keten.contracts.civil_time import AMSTERDAM, civil_date, start_of_day
 from keten.contracts.topics import (
     ALERTS,
     HOUSING_COMMANDS,
@@ -17,7 +18,6 @@ from keten.contracts.topics import (
     REGISTRATION_EVENTS,
 )
 from keten.housing.app import spec
-from keten.housing.domain.calendar import AMSTERDAM, local_date, start_of_day
 from keten.kernel.clock import WallClock
 from tests.housing.support import (
     of_type,
@@ -52,12 +52,13 @@ async def test_a_deadline_that_passes_while_the_service_is_stopped_is_raised_onc
     kafka_bootstrap: str, scratch_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a clock that reaches the local midnight of 1 March 2041 in 8 seconds
-    breach = start_of_day(date(2041, 3, 1))
+    breached_on = date(2041, 3, 1)
+    breach = start_of_day(breached_on)
     clock = ShiftedClock(breach - timedelta(seconds=8) - datetime.now(UTC))
     monkeypatch.setattr("keten.kernel.service.make_clock", lambda _settings: clock)
     case = f"rt-{uuid.uuid4().hex[:10]}"
     # and a household granted a permit 99 days before: due 28 February, breached 1 March
-    granted_on = breach.date() - timedelta(days=99)
+    granted_on = breached_on - timedelta(days=99)
     async with running_service(spec(), scratch_database, kafka_bootstrap):
         await publish(
             kafka_bootstrap, REGISTRATION_EVENTS, permit_granted(case, 2, 3, at_ten(granted_on))
@@ -108,7 +109,7 @@ async def test_statuses_follow_the_deadline_events_and_a_housed_household_raises
     kafka_bootstrap: str, scratch_database: str
 ) -> None:
     run = uuid.uuid4().hex[:8]
-    today = local_date(datetime.now(UTC))
+    today = civil_date(datetime.now(UTC))
     # given households granted a permit 110, 90, 20 and 10 days ago
     overdue, approaching, housed, repaired = (f"st-{run}-{n}" for n in ("o", "a", "h", "r"))
     permits = {overdue: 110, approaching: 90, housed: 20, repaired: 10}
@@ -164,4 +165,4 @@ async def test_statuses_follow_the_deadline_events_and_a_housed_household_raises
     assert found[repaired]["status"] == "open"
     assert (found[repaired]["municipality_code"], found[repaired]["rule"]) == ("GM0599", "manual")
     assert found[overdue]["rule"] == "hard_tie"
-    assert found[housed]["housed_on"] == local_date(now).isoformat()
+    assert found[housed]["housed_on"] == civil_date(now).isoformat()

@@ -9,9 +9,9 @@ from datetime import date, datetime, time
 
 import pytest
 
+from keten.contracts.civil_time import AMSTERDAM
 from keten.contracts.topics import HOUSING_COMMANDS, HOUSING_EVENTS, REGISTRATION_EVENTS
 from keten.housing.app import spec
-from keten.housing.domain.calendar import AMSTERDAM
 from tests.housing.support import of_type, permit_granted, publish, published, record_housing
 from tests.support.kafka import eventually
 from tests.support.services import running_service

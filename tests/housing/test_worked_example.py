@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from keten.contracts.civil_time import AMSTERDAM
 from keten.contracts.topics import (
     CAPACITY_EVENTS,
     HOUSING_COMMANDS,
@@ -18,7 +19,6 @@ from keten.contracts.topics import (
     REGISTRATION_EVENTS,
 )
 from keten.housing.app import spec
-from keten.housing.domain.calendar import AMSTERDAM
 from keten.housing.ledger import DECISIONS_SCHEMA
 from keten.housing.projections.pairings import PairingsProjection
 from keten.housing.projections.quota import QuotaProjection

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypedDict
 
 from keten.kernel.sealing import DeadLetterKey, open_personal
 
@@ -27,13 +28,17 @@ def dead_letter_private_key() -> Path:
     return _file("KETEN_DEAD_LETTER_PRIVATE_KEY_FILE")
 
 
-def dead_letter_key_files(service: str) -> dict[str, Path | None]:
+class KeyFiles(TypedDict):
+    dead_letter_public_key: Path
+    dead_letter_private_key: Path | None
+
+
+def dead_letter_key_files(service: str) -> KeyFiles:
     """The Settings fields of `service`: every service seals, registration also opens."""
     private = dead_letter_private_key() if service.startswith("registration") else None
-    return {
-        "dead_letter_public_key": dead_letter_public_key(),
-        "dead_letter_private_key": private,
-    }
+    return KeyFiles(
+        dead_letter_public_key=dead_letter_public_key(), dead_letter_private_key=private
+    )
 
 
 def dead_letter_key() -> DeadLetterKey:

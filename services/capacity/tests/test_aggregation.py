@@ -4,7 +4,6 @@ stable stock of 41,000 places."""
 from __future__ import annotations
 
 from keten.capacity.domain.occupancy import (
-    STABLE_STOCK,
     Figures,
     GroupFigures,
     LocationRecord,
@@ -14,6 +13,7 @@ from keten.capacity.domain.occupancy import (
     by_type,
     national,
 )
+from keten.contracts.civil_time import STABLE_STOCK
 
 PROVINCES = {"GM0106": "Drenthe", "GM0114": "Drenthe", "GM0014": "Groningen"}
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from keten.housing.domain.calendar import (
-    add_years,
-    housing_deadline,
-    period_of,
-    transit_stay_limit,
-)
+from keten.contracts.civil_time import add_years
+from keten.housing.domain.calendar import housing_deadline, period_of, transit_stay_limit
 
 CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))

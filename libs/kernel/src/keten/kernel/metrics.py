@@ -46,3 +46,13 @@ LOOP_STALLED_SECONDS = Gauge(
     "Seconds a loop has been trying to store the records it holds without progress",
     ["loop"],
 )
+PARKED_MESSAGES = Gauge(
+    "keten_parked_messages",
+    "Messages parked until a fact they need is recorded, by consumer",
+    ["consumer"],
+)
+MESSAGES_UNPARKED = Counter(
+    "keten_messages_unparked_total",
+    "Parked messages run again, by consumer and outcome",
+    ["consumer", "outcome"],
+)

@@ -1,10 +1,10 @@
 """Creates every kernel table of a service's database: events, checkpoints, inbox, dead
-letters, timers."""
+letters, parked messages, timers."""
 
 from __future__ import annotations
 
 from keten.kernel import checkpoints, eventstore, timers
-from keten.kernel.consumer import deadletters, inbox
+from keten.kernel.consumer import deadletters, inbox, parking
 from keten.kernel.db import Connection
 from keten.kernel.eventstore import snapshots
 
@@ -17,6 +17,7 @@ async def setup(conn: Connection) -> None:
         checkpoints.setup,
         inbox.setup,
         deadletters.setup,
+        parking.setup,
         timers.setup,
     ):
         await module_setup(conn)

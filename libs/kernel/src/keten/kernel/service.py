@@ -30,12 +30,14 @@ from keten.kernel import schema
 from keten.kernel.admin import admin_router
 from keten.kernel.clock import Clock, EventTimeClock, WallClock
 from keten.kernel.consumer import Handler, RecordProcessor, subscribe
+from keten.kernel.consumer.unparking import Unparker
 from keten.kernel.db import Connection, Pool, create_pool
 from keten.kernel.deadletter_routes import dead_letter_router
 from keten.kernel.health import Health
 from keten.kernel.health_alerts import HealthAlerts
 from keten.kernel.logging import configure, get_logger
 from keten.kernel.outbox import OutboxRelay
+from keten.kernel.parking_routes import parking_router
 from keten.kernel.producer import KafkaProducer
 from keten.kernel.projections import Projection, ProjectionRunner, currency
 from keten.kernel.settings import Settings
@@ -175,9 +177,18 @@ class Service:
                 pool, self.clock, self.spec.timers, health=self.health.loop("timers")
             )
 
+            unparker = Unparker(
+                pool,
+                self.processors,
+                self.dead_letter_key,
+                max_wait=self.settings.parking_max_wait,
+                health=self.health.loop("parking"),
+            )
+
             def committed() -> None:
                 relay.wake()
                 timer_runner.wake()
+                unparker.wake()
                 for runner in runners:
                     runner.wake()
 
@@ -186,6 +197,7 @@ class Service:
             loops = [
                 relay.run(self._stop),
                 alerts.run(self._stop),
+                unparker.run(self._stop),
                 *(r.run(self._stop) for r in runners),
             ]
             if self.spec.timers:
@@ -254,6 +266,7 @@ def http_app(service: Service) -> FastAPI:
             app.include_router(
                 dead_letter_router(ctx.pool, service.processors, service.dead_letter_key)
             )
+            app.include_router(parking_router(ctx.pool))
             yield
 
     app = FastAPI(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
 from keten.kernel.sealing import DeadLetterKey
+
+PARKING_MAX_WAIT: Final = timedelta(days=7)
 
 # Every environment variable a service reads, with its meaning.
 SETTING_NAMES: Final = {
@@ -19,6 +22,7 @@ SETTING_NAMES: Final = {
     "LOG_LEVEL": "debug, info (default), warning",
     "KETEN_DEAD_LETTER_PUBLIC_KEY": "file of the dead-letter key's public half (every service)",
     "KETEN_DEAD_LETTER_PRIVATE_KEY": "file of its private half (registration only: redrives)",
+    "KETEN_PARKING_MAX_WAIT": "seconds a parked message waits before its dead letter (7 days)",
 }
 
 
@@ -33,6 +37,7 @@ class Settings:
     log_level: str
     dead_letter_public_key: Path | None = None
     dead_letter_private_key: Path | None = None
+    parking_max_wait: timedelta = PARKING_MAX_WAIT
 
     def dead_letter_key(self) -> DeadLetterKey:
         """The key that seals personal data in dead letters; a service never runs without."""
@@ -58,6 +63,9 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "info"),
             dead_letter_public_key=_path(env.get("KETEN_DEAD_LETTER_PUBLIC_KEY")),
             dead_letter_private_key=_path(env.get("KETEN_DEAD_LETTER_PRIVATE_KEY")),
+            parking_max_wait=timedelta(
+                seconds=float(env.get("KETEN_PARKING_MAX_WAIT", PARKING_MAX_WAIT.total_seconds()))
+            ),
         )
 
 

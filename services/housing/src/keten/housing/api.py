@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
+from keten.contracts.civil_time import AMSTERDAM, civil_date, start_of_day
 from keten.housing.api_models import (
     Figures,
     HousingTimesReport,
@@ -23,7 +24,6 @@ from keten.housing.api_models import (
     QuotaRow,
     QuotaTable,
 )
-from keten.housing.domain.calendar import AMSTERDAM, local_date, start_of_day
 from keten.housing.domain.figures import QuotaFigures, summed
 from keten.housing.domain.reports import housing_times
 from keten.housing.projections.pairings import (
@@ -55,7 +55,7 @@ def parse_as_of(text: str | None) -> datetime | None:
         return None
     try:
         if len(text) == len("2026-03-01"):
-            return start_of_day(date.fromisoformat(text))
+            return start_of_day(date.fromisoformat(text)).astimezone(AMSTERDAM)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise HTTPException(422, "as_of: an RFC 3339 time or a date") from None
@@ -171,7 +171,7 @@ def _pairing(row: PairingRow) -> PairingView:
         paired_on=row.paired_on,
         due_on=row.due_on,
         status=row.status,
-        housed_on=None if row.housed_at is None else local_date(row.housed_at),
+        housed_on=None if row.housed_at is None else civil_date(row.housed_at),
         housed_kind=row.housed_kind,
     )
 
@@ -184,5 +184,5 @@ def _overdue(row: PairingRow, moment: datetime) -> OverduePairing:
         paired_on=row.paired_on,
         due_on=row.due_on,
         overdue_since=row.breached_at.astimezone(AMSTERDAM),
-        days_overdue=(local_date(moment) - row.due_on).days,
+        days_overdue=(civil_date(moment) - row.due_on).days,
     )

@@ -1,12 +1,13 @@
-"""Simulated days and times in the Europe/Amsterdam calendar, and half-year periods."""
+"""Simulated days and times in the Europe/Amsterdam calendar, and half-year periods (the civil
+calendar itself is `keten.contracts.civil_time`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
 
-AMSTERDAM: Final = ZoneInfo("Europe/Amsterdam")
+from keten.contracts.civil_time import AMSTERDAM, half_year
+
 MINUTES_PER_DAY: Final = 24 * 60
 
 
@@ -14,15 +15,6 @@ def moment(day: date, minute: int) -> datetime:
     """`minute` minutes after local midnight of `day` (wall-clock minutes, so DST is kept)."""
     hours, minutes = divmod(minute, 60)
     return datetime.combine(day, time(hours, minutes), tzinfo=AMSTERDAM)
-
-
-def start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=AMSTERDAM)
-
-
-def period_of(day: date) -> str:
-    """The half year (`2026-H1`, `2026-H2`) a day falls in."""
-    return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
 def period_start(period: str) -> date:
@@ -35,7 +27,7 @@ def periods_between(first: date, last: date) -> list[str]:
     found: list[str] = []
     day = first
     while day <= last:
-        period = period_of(day)
+        period = half_year(day)
         if period not in found:
             found.append(period)
         day += timedelta(days=1)

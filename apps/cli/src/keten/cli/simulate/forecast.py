@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
-from typing import Final
+from datetime import date
 
-from keten.cli.simulate.calendar import period_of
 from keten.cli.simulate.lifecycle import Life
 from keten.cli.simulate.plan import Forecast
-
-# Housed at the latest 14 weeks after pairing; breached from the day after (domain.md).
-HOUSING_BREACH: Final = timedelta(weeks=14, days=1)
+from keten.contracts.civil_time import HOUSING_TERM, breach_day, half_year
 
 
 def _per_day(
@@ -52,8 +48,9 @@ def waiting_by_day(lives: Iterable[Life], days: Sequence[date]) -> dict[date, in
 
 
 def _overdue_at(life: Life, last_day: date) -> bool:
-    """Paired on the permit day, breached from the 99th day after, and not housed by then."""
-    if life.granted is None or life.granted + HOUSING_BREACH > last_day:
+    """Paired on the permit day, breached from the day after its 14 weeks, and not housed by
+    then."""
+    if life.granted is None or breach_day(HOUSING_TERM.after(life.granted)) > last_day:
         return False
     return life.left is None or life.left > last_day
 
@@ -73,11 +70,11 @@ def forecast(
             if day < start:
                 continue
             if outcome == "granted":
-                counts[f"granted_persons:{period_of(day)}"] += life.persons
+                counts[f"granted_persons:{half_year(day)}"] += life.persons
             elif final:
                 counts["rejected_final_households"] += 1
         if life.housed and life.housed[0][0] >= start:
-            counts[f"housed_persons:{period_of(life.housed[0][0])}"] += life.persons
+            counts[f"housed_persons:{half_year(life.housed[0][0])}"] += life.persons
         if life.left is not None and life.left >= start and not life.housed:
             counts["departed_households"] += 1
         if _overdue_at(life, days[-1]):

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
-from keten.cli.simulate.calendar import days, month_key, period_of, period_start, periods_between
+from keten.cli.simulate.calendar import days, month_key, period_start, periods_between
 from keten.cli.simulate.forecast import forecast, transferred_by_day
 from keten.cli.simulate.housing import plan_housing
 from keten.cli.simulate.lifecycle import Life, Setting, SpecialPlaces, live, special_move
@@ -22,6 +22,7 @@ from keten.cli.simulate.places import Planner, azcs_per_province, emergency_open
 from keten.cli.simulate.plan import PHASE_HOURS, Phase, Plan, Step
 from keten.cli.simulate.routing import IdMaker
 from keten.contracts.capacity import SetReceptionTarget
+from keten.contracts.civil_time import half_year
 from keten.contracts.housing import SetHousingQuota
 from keten.reference import split_over_municipalities
 
@@ -173,7 +174,7 @@ def _quotas(rng: random.Random, scenario: Scenario, first_day: date, end: date) 
         if national is None:
             continue
         day = max(period_start(period), first_day)
-        assert period_of(day) == period
+        assert half_year(day) == period
         for code, persons in split_over_municipalities(round(national * scenario.scale)).items():
             command = SetHousingQuota(municipality_code=code, period=period, persons=persons)
             yield Step(day, Phase.SETUP, _setup_minute(rng), code, MINISTRY, command)

@@ -13,18 +13,19 @@ import random
 from datetime import date, timedelta
 from typing import Final
 
-from keten.cli.simulate.calendar import days, period_of, period_start
+from keten.cli.simulate.calendar import days, period_start
 from keten.cli.simulate.lifecycle import Life, Setting
 from keten.cli.simulate.parameters import Housing
 from keten.cli.simulate.people import pick
 from keten.cli.simulate.plan import HousingReport
+from keten.contracts.civil_time import half_year
 
 SATURDAY: Final = 5
 
 
 def _daily_pace(housing: Housing, day: date, scale: float) -> float:
     """Persons housed per day in the period of `day`."""
-    period = period_of(day)
+    period = half_year(day)
     first = period_start(period)
     following = period_start(f"{first.year + 1}-H1" if first.month == 7 else f"{first.year}-H2")
     return housing.housed.get(period, 0) * scale / (following - first).days

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import httpx
 
-from keten.cli.simulate.calendar import start_of
+from keten.cli.simulate.calendar import moment
 from keten.cli.simulate.effects import Effect, effects_of
 from keten.cli.simulate.plan import HousingReport, Phase, Plan
 from keten.cli.simulate.quiescence import Quiescence
@@ -62,7 +62,7 @@ async def publish(plan: Plan, wiring: Wiring, speed: float, report: Report) -> P
     wall-clock time at most (0: as fast as the chain goes)."""
     loop = asyncio.get_running_loop()
     began = loop.time()
-    origin = start_of(plan.first_day)
+    origin = moment(plan.first_day, 0)
     done = Published()
     expected: Counter[Effect] = Counter()
     for (day, phase), group in itertools.groupby(

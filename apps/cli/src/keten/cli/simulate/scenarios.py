@@ -23,6 +23,7 @@ from keten.cli.simulate.parameters import (
     Site,
     Spread,
 )
+from keten.contracts.civil_time import PLANNING_NORM
 
 # First applications by nationality, as shares of the inflow, with the tracks they get. Safe
 # countries (MAR, DZA, TUN, GEO) go to the safe-country track, low-recognition nationalities
@@ -159,7 +160,7 @@ CRISIS_2022: Final = Scenario(
         new_azcs=tuple((date(2022 + (m - 1) // 12, (m - 1) % 12 + 1, 15), 1) for m in range(3, 19)),
         # 004 (Aug 2022, Ter Apel): the crisis agreements; existing AZCs take 10 % more.
         expansions=((date(2022, 8, 26), 0.10),),
-        planning_threshold=0.96,
+        planning_threshold=PLANNING_NORM,
         emergency_places=500,
         emergency_response=21,
         reception_target=None,
@@ -213,7 +214,7 @@ DEMO: Final = Scenario(
         azc_places=(350, 400),
         new_azcs=((date(2024, 2, 15), 1), (date(2024, 3, 15), 1)),
         expansions=(),
-        planning_threshold=0.96,
+        planning_threshold=PLANNING_NORM,
         emergency_places=500,
         emergency_response=7,
         # The Dispersal Act's forecast of 96,000 places, split by population (domain.md).

@@ -11,13 +11,12 @@ from typing import Any, Final
 import httpx
 
 from keten.cli.endpoints import service_url
-from keten.cli.simulate.calendar import AMSTERDAM
 from keten.cli.simulate.plan import Plan
 from keten.cli.simulate.publisher import Published
 from keten.cli.simulate.wire import Observed
+from keten.contracts.civil_time import AMSTERDAM, STABLE_STOCK
 from keten.reference import PROVINCES
 
-STABLE_STOCK: Final = 41_000
 PAIRING_STATUSES: Final = ("open", "approaching", "overdue")
 LOCATION_TYPES: Final = ("application_centre", "accelerated_azc", "azc", "htl", "ibo", "emergency")
 LIMIT: Final = 10_000

@@ -2,7 +2,8 @@
 transaction as the handler's effect. A redelivered message finds its row and is skipped; the
 row keeps a hash of the message's content, so that an id reused for other content is told
 apart from a redelivery. A message dead-lettered and then replayed finds its row marked
-`dead_lettered` and may take effect once; the row is then marked `applied`."""
+`dead_lettered` and may take effect once; the row is then marked `applied`. A parked
+message's row is marked `parked` until it runs again."""
 
 from __future__ import annotations
 
@@ -89,14 +90,18 @@ async def record(  # noqa: PLR0913 - the row's parts, named
     return inserted is not None
 
 
-async def applied_on_replay(conn: Connection, consumer: str, message_id: str) -> bool:
-    """Marks a dead-lettered message as applied by its replay; False if it was not (any more)
-    dead-lettered: a concurrent replay took effect first."""
+async def resumed(
+    conn: Connection, consumer: str, message_id: str, *, was: Outcome, now: Outcome
+) -> bool:
+    """Moves a dead-lettered (replayed) or parked (run again) message to its new outcome;
+    False if it was not `was` (any more): a concurrent run took effect first."""
     updated = await conn.fetchval(
-        """UPDATE keten.inbox SET outcome = 'applied', processed_at = now()
-            WHERE consumer = $1 AND message_id = $2 AND outcome = 'dead_lettered'
+        """UPDATE keten.inbox SET outcome = $4, processed_at = now()
+            WHERE consumer = $1 AND message_id = $2 AND outcome = $3
            RETURNING 1""",
         consumer,
         message_id,
+        was.value,
+        now.value,
     )
     return updated is not None

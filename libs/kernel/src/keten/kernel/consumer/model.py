@@ -1,4 +1,4 @@
-"""What a consumer handler receives, and how it refuses a message."""
+"""What a consumer handler receives, and what becomes of a record."""
 
 from __future__ import annotations
 
@@ -10,15 +10,9 @@ from keten.contracts.envelope import CloudEvent
 from keten.contracts.messages import Event, Message
 from keten.kernel.db import Connection
 from keten.kernel.eventstore import NewEvent
+from keten.kernel.verdicts import Rejected
 
-
-class Rejected(Exception):  # noqa: N818 - a refusal by a business rule, not a crash
-    """A business rule refuses the message. `reason` names the rule and ids, never personal
-    data: it travels in the dead-letter record's headers."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+__all__ = ["Delivery", "Handler", "IncomingRecord", "Outcome", "Rejected"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +63,4 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     DEAD_LETTERED = "dead_lettered"
+    PARKED = "parked"

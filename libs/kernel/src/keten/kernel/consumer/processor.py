@@ -40,15 +40,17 @@ from keten.contracts.envelope import CloudEvent
 from keten.contracts.errors import InvalidMessage
 from keten.contracts.messages import Clock, Command, decode_record, message_type, parse_message
 from keten.kernel import timers
-from keten.kernel.consumer import deadletters, inbox
+from keten.kernel.consumer import deadletters, inbox, parking
 from keten.kernel.consumer.deadletters import DeadLetter
 from keten.kernel.consumer.model import Delivery, Handler, IncomingRecord, Outcome, Rejected
+from keten.kernel.consumer.parking import ParkedMessage, Wait
 from keten.kernel.db import Connection, Pool
 from keten.kernel.faults import Fault, classify
 from keten.kernel.logging import bound, get_logger
 from keten.kernel.metrics import MESSAGES_DEAD_LETTERED, MESSAGES_PROCESSED
 from keten.kernel.sealing import DeadLetterKey, seal_personal
 from keten.kernel.timers import TimerHandler
+from keten.kernel.verdicts import Parked
 
 log = get_logger(__name__)
 
@@ -62,6 +64,15 @@ class Stopping(Exception):  # noqa: N818
     """The consumer stopped before the records could be stored: they must be read again."""
 
 
+@dataclass
+class _Txn:
+    """What one transaction knows of its records: the inbox rows of their ids, and which of
+    their subjects have parked messages."""
+
+    seen: dict[str, inbox.Seen]
+    parked: set[str]
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A record after decoding: to apply (handler and delivery), to dead-letter, or to pass."""
@@ -73,6 +84,10 @@ class _Prepared:
     delivery: Delivery | None = None
     handler: Handler | None = None
     dead: DeadLetter | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.delivery.envelope.subject if self.delivery else ""
 
     @property
     def passes(self) -> bool:
@@ -125,34 +140,66 @@ class RecordProcessor:
 
     async def replay(self, record: IncomingRecord) -> Outcome:
         """A dead letter's record, its cause mended: applied once however often replayed."""
+        return await self._resume(record, Outcome.DEAD_LETTERED)
+
+    async def rerun(self, record: IncomingRecord) -> Outcome:
+        """A parked record whose wait is over: applied once, parked again, or refused."""
+        return await self._resume(record, Outcome.PARKED)
+
+    async def _resume(self, record: IncomingRecord, was: Outcome) -> Outcome:
         prepared = [self._prepare(record)]
-        outcomes = await self._run(prepared, replay=True)
+        outcomes = await self._run(prepared, resume=was)
         self._count(prepared, outcomes)
         return outcomes[0]
+
+    async def give_up(self, parked: ParkedMessage, value: bytes) -> bool:
+        """Dead-letters a message that waited too long ("waited for ..."); False if it ran or
+        was given up meanwhile. `value` is the parked record's, its seals opened."""
+        item = _Prepared(parked.record(value), parked.message_id, parked.message_type)
+        dead = DeadLetter("business", "WaitedTooLong", f"waited for {parked.what}")
+
+        async def expire() -> list[Outcome]:
+            async with self._pool.acquire() as conn, conn.transaction():
+                if not await parking.unpark(conn, self.name, parked.message_id):
+                    return [Outcome.DUPLICATE]
+                was, now = Outcome.PARKED, Outcome.DEAD_LETTERED
+                await inbox.resumed(conn, self.name, parked.message_id, was=was, now=now)
+                await self._keep_dead_letter(conn, item, dead)
+            return [Outcome.DEAD_LETTERED]
+
+        [outcome] = await self._with_retries(expire)
+        if outcome is Outcome.DEAD_LETTERED:
+            self._tell_dead_letter(item.record, dead)
+            self._on_commit()
+        return outcome is Outcome.DEAD_LETTERED
 
     def _count(self, prepared: Sequence[_Prepared], outcomes: Sequence[Outcome]) -> None:
         for item, outcome in zip(prepared, outcomes, strict=True):
             MESSAGES_PROCESSED.labels(self.name, item.record.topic, outcome.value).inc()
-        if Outcome.APPLIED in outcomes or Outcome.DEAD_LETTERED in outcomes:
+        if {Outcome.APPLIED, Outcome.DEAD_LETTERED, Outcome.PARKED} & set(outcomes):
             self._on_commit()
 
-    async def _run(self, prepared: Sequence[_Prepared], *, replay: bool = False) -> list[Outcome]:
-        batch = partial(self._transaction, prepared, guarded=False, replay=replay)
+    async def _run(
+        self, prepared: Sequence[_Prepared], *, resume: Outcome | None = None
+    ) -> list[Outcome]:
+        """`resume`: the inbox outcome from which the record may take effect again (a dead
+        letter replayed, a parked message run again)."""
+        batch = partial(self._transaction, prepared, guarded=False, resume=resume)
         try:
             return await self._with_retries(batch)
         except (_Unguarded, _BatchConflict, _RecordFault):
             pass
-        guarded = partial(self._transaction, prepared, guarded=True, replay=replay)
+        guarded = partial(self._transaction, prepared, guarded=True, resume=resume)
         try:
             return await self._with_retries(guarded)
         except (_BatchConflict, _RecordFault):
             pass
         # Other transactions keep extending streams this batch writes, or a fault lies
         # outside any one record's savepoint: record by record.
-        return [await self._alone(item, replay=replay) for item in prepared]
+        return [await self._alone(item, resume=resume) for item in prepared]
 
-    async def _alone(self, item: _Prepared, *, replay: bool) -> Outcome:
-        one = partial(self._transaction, [item], guarded=True, replay=replay)
+    async def _alone(self, item: _Prepared, *, resume: Outcome | None) -> Outcome:
+        one = partial(self._transaction, [item], guarded=True, resume=resume)
         try:
             [outcome] = await self._with_retries(one, single=True)
         except _RecordFault as fault:
@@ -204,13 +251,17 @@ class RecordProcessor:
         return DeadLetter("validate", "WrongTopic", reason)
 
     async def _transaction(
-        self, prepared: Sequence[_Prepared], *, guarded: bool, replay: bool
+        self, prepared: Sequence[_Prepared], *, guarded: bool, resume: Outcome | None
     ) -> list[Outcome]:
         async with self._pool.acquire() as conn, conn.transaction():
             ids = [item.message_id for item in prepared if item.message_id and not item.passes]
-            seen = await inbox.seen_among(conn, self.name, ids)
+            subjects = [item.delivery.envelope.subject for item in prepared if item.delivery]
+            txn = _Txn(
+                seen=await inbox.seen_among(conn, self.name, ids),
+                parked=await parking.subjects_among(conn, self.name, subjects),
+            )
             results = [
-                await self._one(conn, item, seen, guarded=guarded, replay=replay)
+                await self._one(conn, item, txn, guarded=guarded, resume=resume)
                 for item in prepared
             ]
         for item, (_, dead) in zip(prepared, results, strict=True):
@@ -222,59 +273,90 @@ class RecordProcessor:
         self,
         conn: Connection,
         item: _Prepared,
-        seen: dict[str, inbox.Seen],
+        txn: _Txn,
         *,
         guarded: bool,
-        replay: bool,
+        resume: Outcome | None,
     ) -> tuple[Outcome, DeadLetter | None]:
         """The record's outcome, and its dead letter if it has one (told once committed)."""
         if item.passes:
             return Outcome.IGNORED, None
-        previous = seen.get(item.message_id) if item.message_id else None
+        renew = resume is Outcome.DEAD_LETTERED
+        previous = txn.seen.get(item.message_id) if item.message_id else None
         if previous is not None and not previous.same_content(item.content_hash):
             reused = DeadLetter("validate", "ReusedId", "id reused with other content")
-            await self._keep_dead_letter(conn, item, reused, renew=replay)
+            await self._keep_dead_letter(conn, item, reused, renew=renew)
             return Outcome.DEAD_LETTERED, reused
-        retry = replay and previous is not None and previous.outcome is Outcome.DEAD_LETTERED
+        retry = resume is not None and previous is not None and previous.outcome is resume
         if previous is not None and not retry:
             return Outcome.DUPLICATE, None
         if item.message_id is not None:  # the same message twice in one batch
-            seen[item.message_id] = inbox.Seen(Outcome.APPLIED, item.content_hash)
+            txn.seen[item.message_id] = inbox.Seen(Outcome.APPLIED, item.content_hash)
         run = self._guarded if guarded else self._unguarded
-        dead = item.dead or await run(conn, item)
-        outcome = Outcome.APPLIED if dead is None else Outcome.DEAD_LETTERED
+        verdict = item.dead or await run(conn, item, txn)
+        outcome = _outcome(verdict)
         if item.message_id is not None:
-            await self._mark(conn, item, outcome, retry=retry)
-        if dead is not None:
-            await self._keep_dead_letter(conn, item, dead, renew=replay)
-        return outcome, dead
+            await self._mark(conn, item, outcome, resumed_from=resume if retry else None)
+        if isinstance(verdict, Wait):
+            await self._park(conn, item, verdict)
+            txn.parked.add(item.subject)
+        elif retry and resume is Outcome.PARKED:
+            await parking.unpark(conn, self.name, item.message_id or "")
+        if isinstance(verdict, DeadLetter):
+            await self._keep_dead_letter(conn, item, verdict, renew=renew)
+            return outcome, verdict
+        return outcome, None
+
+    async def _park(self, conn: Connection, item: _Prepared, wait: Wait) -> None:
+        assert item.delivery is not None
+        envelope = item.delivery.envelope
+        value, sealed = seal_personal(self._key, item.record.value)
+        await parking.park(
+            conn,
+            self.name,
+            item.record,
+            message_id=envelope.id,
+            message_type=envelope.type,
+            subject=envelope.subject,
+            event_time=envelope.time,
+            value=value,
+            sealed=sealed,
+            wait=wait,
+        )
 
     async def _mark(
-        self, conn: Connection, item: _Prepared, outcome: Outcome, *, retry: bool
+        self, conn: Connection, item: _Prepared, outcome: Outcome, *, resumed_from: Outcome | None
     ) -> None:
         assert item.message_id is not None
-        if retry:
-            if outcome is Outcome.APPLIED and not await inbox.applied_on_replay(
-                conn, self.name, item.message_id
+        if resumed_from is not None:
+            if outcome is not resumed_from and not await inbox.resumed(
+                conn, self.name, item.message_id, was=resumed_from, now=outcome
             ):
-                raise asyncpg.SerializationError("replayed concurrently")
+                raise asyncpg.SerializationError("run again concurrently")
             return
         if not await inbox.record(
             conn, self.name, item.message_id, item.record, outcome, content_hash=item.content_hash
         ):
             raise asyncpg.SerializationError("processed concurrently")
 
-    async def _guarded(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
-        """The handler in a savepoint, so that a refusal undoes only this record's writes."""
+    async def _guarded(
+        self, conn: Connection, item: _Prepared, txn: _Txn
+    ) -> DeadLetter | Wait | None:
+        """The handler in a savepoint, so that a refusal (or a wait) undoes only this record's
+        writes."""
         assert item.handler is not None
         assert item.delivery is not None
         with self._context(item.delivery):
             for attempt in range(SAVEPOINT_CONFLICTS):
                 try:
                     async with conn.transaction():
-                        await self._handle(conn, item.handler, item.delivery)
+                        await self._handle(conn, item.handler, item.delivery, txn)
                 except Rejected as rejected:
                     return DeadLetter("business", "Rejected", rejected.reason)
+                except _WaitsBehind as behind:
+                    return behind.wait
+                except Parked as parked:
+                    return await parking.wait_for(conn, parked.not_yet)
                 except InvalidMessage as invalid:
                     return _invalid(invalid)
                 except Exception as exc:
@@ -293,24 +375,35 @@ class RecordProcessor:
                     return None
         raise asyncpg.SerializationError("stream kept changing")
 
-    async def _handle(self, conn: Connection, handler: Handler, delivery: Delivery) -> None:
-        """Timers before later facts: the subject's timers due by the message's time fire
-        first, then the handler runs."""
+    async def _handle(
+        self, conn: Connection, handler: Handler, delivery: Delivery, txn: _Txn
+    ) -> None:
+        """A subject's messages keep their order: one behind a parked message of its subject
+        waits behind it. Timers before later facts: the subject's timers due by the message's
+        time fire first, then the handler runs."""
         envelope = delivery.envelope
+        if envelope.subject in txn.parked:
+            wait = await parking.earlier(
+                conn, self.name, envelope.subject, envelope.time, envelope.id
+            )
+            if wait is not None:
+                raise _WaitsBehind(wait)
         await timers.fire_due_before(conn, envelope.subject, envelope.time, self._timers)
         await handler(conn, delivery)
 
-    async def _unguarded(self, conn: Connection, item: _Prepared) -> DeadLetter | None:
-        """The handler as is; any failure of its own sends the batch to the guarded run."""
+    async def _unguarded(self, conn: Connection, item: _Prepared, txn: _Txn) -> None:
+        """The handler as is; any failure of its own, or a wait, sends the batch to the
+        guarded run."""
         assert item.handler is not None
         assert item.delivery is not None
         try:
-            await self._handle(conn, item.handler, item.delivery)
+            await self._handle(conn, item.handler, item.delivery, txn)
+        except (Parked, _WaitsBehind) as exc:
+            raise _Unguarded from exc
         except Exception as exc:
             if classify(exc) is Fault.RECORD:
                 raise _Unguarded from exc
             raise
-        return None
 
     def _context(self, delivery: Delivery) -> AbstractContextManager[None]:
         envelope = delivery.envelope
@@ -412,6 +505,12 @@ class RecordProcessor:
         )
 
 
+def _outcome(verdict: DeadLetter | Wait | None) -> Outcome:
+    if isinstance(verdict, Wait):
+        return Outcome.PARKED
+    return Outcome.APPLIED if verdict is None else Outcome.DEAD_LETTERED
+
+
 def _invalid(invalid: InvalidMessage) -> DeadLetter:
     return DeadLetter(invalid.stage, "InvalidMessage", invalid.reason)
 
@@ -429,6 +528,14 @@ def _failed(error: BaseException, reason: str) -> DeadLetter:
 
 class _Unguarded(Exception):  # noqa: N818
     """A handler failed in the run without savepoints: run the batch again with them."""
+
+
+class _WaitsBehind(Exception):  # noqa: N818
+    """An earlier message of the subject is parked: this one waits behind it."""
+
+    def __init__(self, wait: Wait) -> None:
+        super().__init__(wait.what)
+        self.wait = wait
 
 
 class _BatchConflict(Exception):  # noqa: N818

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Literal
 
 from keten.capacity.domain.location import counted_places
-
-# COA grows to a stable stock of 41,000 places and does not shrink below it (000 §1.3, §3.2).
-STABLE_STOCK: Final = 41_000
+from keten.contracts.civil_time import STABLE_STOCK
 
 LocationStatus = Literal["open", "closed", "unregistered"]
 

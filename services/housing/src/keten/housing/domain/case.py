@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from keten.contracts.alerts import Alert
+from keten.contracts.civil_time import civil_date
 from keten.contracts.housing import (
     Housed,
     HousingDeadlineApproaching,
@@ -27,7 +28,6 @@ from keten.contracts.values import Household, HousingKind, Tie
 from keten.housing.domain.calendar import (
     Deadline,
     housing_deadline,
-    local_date,
     period_of,
     transit_stay_limit,
 )
@@ -171,7 +171,7 @@ def decide_pairing(
         municipality_code=choice.municipality_code,
         persons=household.persons,
         household=household,
-        paired_on=local_date(paired_at),
+        paired_on=civil_date(paired_at),
         due_on=deadline.due_on,
         manual=manual,
         reason=choice.reason,

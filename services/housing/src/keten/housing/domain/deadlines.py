@@ -5,9 +5,10 @@ and never for a household that was housed (in time, or moved out of transit)."""
 from __future__ import annotations
 
 from keten.contracts.alerts import Alert
+from keten.contracts.civil_time import DEADLINE_WARNING
 from keten.contracts.housing import HousingDeadlineApproaching, HousingDeadlineMissed
 from keten.contracts.messages import Event
-from keten.housing.domain.calendar import HOUSING_WARNING, transit_stay_limit
+from keten.housing.domain.calendar import transit_stay_limit
 from keten.housing.domain.case import CaseState, Pairing
 from keten.housing.domain.decision import APPROACHING, MISSED, TimerKind
 
@@ -57,7 +58,7 @@ def _approaching(case_id: str, pairing: Pairing) -> tuple[Event, ...]:
         kind="housing_deadline_approaching",
         subject_id=case_id,
         summary=(
-            f"case {case_id}: {HOUSING_WARNING.days} days left to house {pairing.persons} "
+            f"case {case_id}: {DEADLINE_WARNING.days} days left to house {pairing.persons} "
             f"persons in {pairing.municipality_code} (due {due_on.isoformat()})"
         ),
         due=due_on,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from keten.housing.domain.calendar import local_date
+from keten.contracts.civil_time import civil_date
 
 WEEK: Final = timedelta(weeks=1)
 
@@ -39,7 +39,7 @@ def weeks_between(start: datetime, end: datetime) -> float:
 
 def housed_in_time(household: HousedHousehold) -> bool:
     """Housed on or before the due date, in local dates (the 14 weeks after pairing)."""
-    return local_date(household.housed_at) <= household.due_on
+    return civil_date(household.housed_at) <= household.due_on
 
 
 def nearest_rank(values: Sequence[float], fraction: float) -> float:

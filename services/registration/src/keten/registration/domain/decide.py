@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from keten.contracts.alerts import Alert
+from keten.contracts.civil_time import ENTITLEMENT_TERM
 from keten.contracts.messages import Event
 from keten.contracts.registration import (
     ApplicationRejected,
@@ -22,7 +23,7 @@ from keten.contracts.registration import (
 )
 from keten.contracts.values import is_accelerated
 from keten.registration.domain.case import Application, Case
-from keten.registration.domain.entitlement import ENTITLEMENT_AFTER_FINAL_REJECTION, entitlement_end
+from keten.registration.domain.entitlement import entitlement_end
 from keten.registration.domain.refused import Refused
 
 
@@ -89,7 +90,7 @@ def end_entitlement(case: Case) -> list[Event]:
     if case.entitlement_ends_on is None or case.entitlement_ended:
         return []
     ended_on = case.entitlement_ends_on
-    days = ENTITLEMENT_AFTER_FINAL_REJECTION.days
+    days = ENTITLEMENT_TERM.days
     summary = (
         f"Reception entitlement of case {case.case_id} ended on {ended_on.isoformat()}, "
         f"{days} days after the final rejection"

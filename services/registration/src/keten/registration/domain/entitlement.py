@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Final
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-CIVIL_TIME: Final = ZoneInfo("Europe/Amsterdam")
-ENTITLEMENT_AFTER_FINAL_REJECTION: Final = timedelta(days=28)
+from keten.contracts.civil_time import ENTITLEMENT_TERM, breach_moment, civil_date
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,5 @@ def entitlement_end(rejected_at: datetime) -> EntitlementEnd:
     has ended from 00:00 Amsterdam time on the day after, whatever the UTC offset is then."""
     if rejected_at.tzinfo is None:
         raise ValueError("the moment of a rejection is timezone-aware")
-    rejected_on = rejected_at.astimezone(CIVIL_TIME).date()
-    due_date = rejected_on + ENTITLEMENT_AFTER_FINAL_REJECTION
-    local_breach = datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=CIVIL_TIME)
-    return EntitlementEnd(due_date=due_date, breached_at=local_breach.astimezone(UTC))
+    due_on = ENTITLEMENT_TERM.after(civil_date(rejected_at))
+    return EntitlementEnd(due_date=due_on, breached_at=breach_moment(due_on))
