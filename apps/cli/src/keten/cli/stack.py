@@ -46,7 +46,7 @@ def down() -> int:
     return _script("infra/down.sh")
 
 
-Status = tuple[str, str, int, int, int]
+Status = tuple[str, str, int, int, int, int]
 
 
 def _state(ready: httpx.Response) -> str:
@@ -64,8 +64,9 @@ async def _service_status(client: httpx.AsyncClient, service: str) -> Status:
         state = _state(await client.get(f"{url}/ready"))
         metrics = (await client.get(f"{url}/metrics")).text
         letters = (await client.get(f"{url}/admin/dead-letters")).json()
+        parked = (await client.get(f"{url}/admin/parked")).json()
     except (httpx.TransportError, ValueError):
-        return service, "down", 0, 0, 0
+        return service, "down", 0, 0, 0, 0
     lag = backlog = 0.0
     for name, value in _METRIC.findall(metrics):
         if name == "keten_consumer_lag":
@@ -73,7 +74,7 @@ async def _service_status(client: httpx.AsyncClient, service: str) -> Status:
         else:
             backlog += float(value)
     unresolved = sum(1 for letter in letters if not letter["resolved"])
-    return service, state, int(lag), int(backlog), unresolved
+    return service, state, int(lag), int(backlog), unresolved, len(parked)
 
 
 async def _statuses() -> list[Status]:
@@ -83,10 +84,11 @@ async def _statuses() -> list[Status]:
 
 def status() -> int:
     table = Table(title="keten status")
-    for column in ("service", "state", "consumer lag", "relay backlog", "dead letters", "api"):
+    columns = ("service", "state", "consumer lag", "relay backlog", "dead letters", "parked")
+    for column in (*columns, "api"):
         table.add_column(column)
     rows = asyncio.run(_statuses())
-    for service, state, lag, backlog, letters in rows:
-        table.add_row(service, state, str(lag), str(backlog), str(letters), service_url(service))
+    for service, state, *figures in rows:
+        table.add_row(service, state, *map(str, figures), service_url(service))
     console.print(table)
     return 0 if all(row[1] == "ready" for row in rows) else 1
