@@ -1,6 +1,8 @@
 """Waits until the Kafka broker answers, then creates the contract's topics (idempotently).
 
-The partition count is one setting: KETEN_PARTITIONS.
+The partition count is one setting: KETEN_PARTITIONS. A compacted topic (`keten.clock`) has one
+partition and keeps the newest value of each key: it holds a state, which no consumer needs
+spread over partitions.
 """
 
 import asyncio
@@ -12,7 +14,7 @@ import time
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from keten.contracts.topics import all_topics
+from keten.contracts.topics import COMPACTED_TOPICS, all_topics
 
 
 async def connect(bootstrap: str, deadline: float) -> AIOKafkaAdminClient:
@@ -32,6 +34,13 @@ async def connect(bootstrap: str, deadline: float) -> AIOKafkaAdminClient:
             return admin
 
 
+def new_topic(name: str, partitions: int) -> NewTopic:
+    if name in COMPACTED_TOPICS:
+        compacted = {"cleanup.policy": "compact"}
+        return NewTopic(name, num_partitions=1, replication_factor=1, topic_configs=compacted)
+    return NewTopic(name, num_partitions=partitions, replication_factor=1)
+
+
 async def main() -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
@@ -41,9 +50,7 @@ async def main() -> None:
         existing = set(await admin.list_topics())
         missing = [t for t in all_topics() if t not in existing]
         if missing:
-            await admin.create_topics(
-                [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
-            )
+            await admin.create_topics([new_topic(t, partitions) for t in missing])
         print(
             f"kafka: ready on {bootstrap}, {len(missing)} topics created, "
             f"{len(all_topics()) - len(missing)} present"

@@ -127,6 +127,18 @@ def kafka_bootstrap(infra: Infra) -> str:
 @pytest.fixture
 async def scratch_database(infra: Infra) -> AsyncIterator[str]:
     """A database of its own for one test, dropped afterwards."""
+    async for url in _scratch_database(infra):
+        yield url
+
+
+@pytest.fixture
+async def other_scratch_database(infra: Infra) -> AsyncIterator[str]:
+    """A second database for a test that runs two services, each with its own store."""
+    async for url in _scratch_database(infra):
+        yield url
+
+
+async def _scratch_database(infra: Infra) -> AsyncIterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin: Any = await asyncpg.connect(infra.admin_database_url)
     try:

@@ -57,6 +57,22 @@ def admitted(case_id: str, location_id: str, adults: int, minors: int, time: dat
     return cloudevent("AdmittedToApplicationCentre", case_id, time, data)
 
 
+def transferred(
+    case_id: str, from_location: str, to_location: str, persons: int, time: datetime
+) -> Record:
+    data = {
+        "case_id": case_id,
+        "from_location_id": from_location,
+        "to_location_id": to_location,
+        "to_location_type": "azc",
+        "persons": persons,
+        "reason": "track general",
+        "manual": False,
+        "move_count": 1,
+    }
+    return cloudevent("TransferredToAZC", case_id, time, data)
+
+
 def permit_granted(
     case_id: str, adults: int, minors: int, time: datetime, ties: Sequence[str] = ()
 ) -> Record:

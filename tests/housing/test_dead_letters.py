@@ -9,10 +9,11 @@ import orjson
 import pytest
 from aiokafka import ConsumerRecord
 
-from keten.contracts.topics import HOUSING_COMMANDS, dead_letter_topic
+from keten.contracts.topics import HOUSING_COMMANDS, REGISTRATION_EVENTS, dead_letter_topic
 from keten.housing.app import spec
 from tests.housing.support import (
     cloudevent,
+    permit_granted,
     publish,
     record_housing,
     set_quota,
@@ -43,23 +44,26 @@ async def test_malformed_and_refused_commands_land_in_the_dead_letter_topic(
     incomplete = cloudevent(
         "TransferQuota", f"incomplete-{run}", AT, {"period": "2031-H1", "persons": 3}
     )
-    unpaired = record_housing(f"unpaired-{run}", "GM0363", "regular", AT)
+    elsewhere = f"elsewhere-{run}"
+    tied = permit_granted(elsewhere, 1, 0, AT, ["GM0518"])
+    misplaced = record_housing(elsewhere, "GM0363", "regular", AT)
     overdraw = transfer_quota("GM0599", "GM0518", "2031-H1", 51, AT)
     unknown = set_quota("GM9999", "2031-H1", 5, AT)
     async with running_service(spec(), scratch_database, kafka_bootstrap, clock="simulated") as api:
-        # given a quota of 50 for Rotterdam
+        # given a quota of 50 for Rotterdam, and a household paired with The Hague
         await publish(kafka_bootstrap, HOUSING_COMMANDS, set_quota("GM0599", "2031-H1", 50, AT))
+        await publish(kafka_bootstrap, REGISTRATION_EVENTS, tied)
         # when broken, incomplete and refused commands arrive
         await publish(
             kafka_bootstrap,
             HOUSING_COMMANDS,
             (broken_key, b'{"specversion": "1.0", "id": '),
             incomplete,
-            unpaired,
+            misplaced,
             overdraw,
             unknown,
         )
-        ours = {value for _, value in (incomplete, unpaired, overdraw, unknown)}
+        ours = {value for _, value in (incomplete, misplaced, overdraw, unknown)}
 
         async def dead_lettered() -> bool:
             records = await read_to_end(kafka_bootstrap, dead_letter_topic(HOUSING_COMMANDS))
@@ -74,14 +78,14 @@ async def test_malformed_and_refused_commands_land_in_the_dead_letter_topic(
     assert header(by_key[broken_key], "error.stage") == "decode"
     assert header(by_key[incomplete[0]], "error.stage") == "validate"
     assert "to_municipality" in header(by_key[incomplete[0]], "error.message")
-    assert header(by_key[unpaired[0]], "error.stage") == "business"
-    assert header(by_key[unpaired[0]], "error.message") == (
-        f"case unpaired-{run} is not paired: housing cannot be recorded"
+    assert header(by_key[misplaced[0]], "error.stage") == "business"
+    assert header(by_key[misplaced[0]], "error.message") == (
+        f"case {elsewhere} is paired with GM0518, not with GM0363"
     )
     assert "GM0599 has a quota of 50" in header(by_key[overdraw[0]], "error.message")
     assert header(by_key[unknown[0]], "error.message") == "unknown municipality GM9999"
     # and the original bytes are kept
-    assert by_key[unpaired[0]].value == unpaired[1]
+    assert by_key[misplaced[0]].value == misplaced[1]
     assert orjson.loads(by_key[overdraw[0]].value)["data"]["persons"] == 51
     # and the refused transfer changed nothing
     rotterdam = [r for r in quota["rows"] if r["municipality_code"] == "GM0599"]

@@ -57,12 +57,12 @@ async def test_a_deadline_that_passes_while_the_service_is_stopped_is_raised_onc
     clock = ShiftedClock(breach - timedelta(seconds=8) - datetime.now(UTC))
     monkeypatch.setattr("keten.kernel.service.make_clock", lambda _settings: clock)
     case = f"rt-{uuid.uuid4().hex[:10]}"
-    # and a household granted a permit 99 days before: due 28 February, breached 1 March
+    # and a household with a tie granted a permit 99 days before: due 28 February, breached
+    # 1 March
     granted_on = breached_on - timedelta(days=99)
+    permit = permit_granted(case, 2, 3, at_ten(granted_on), ["GM0518"])
     async with running_service(spec(), scratch_database, kafka_bootstrap):
-        await publish(
-            kafka_bootstrap, REGISTRATION_EVENTS, permit_granted(case, 2, 3, at_ten(granted_on))
-        )
+        await publish(kafka_bootstrap, REGISTRATION_EVENTS, permit)
 
         async def paired_and_warned() -> bool:
             events = await published(kafka_bootstrap, HOUSING_EVENTS, [case])

@@ -57,7 +57,7 @@ HOUSEHOLDS: list[tuple[int, int, str | None, bool]] = [
     (1, 1, None, True),  # h09
     (2, 0, None, True),  # h10
     (2, 1, None, True),  # h11: the region has no room left
-    (1, 1, None, False),  # h12: location unknown
+    (1, 1, None, True),  # h12: nor for the next
 ]
 EXPECTED_PAIRINGS = [
     (PEEL, "region"),

@@ -1,4 +1,5 @@
-"""Commands placement cannot apply go to `placement.commands.dlq`; the good ones still apply."""
+"""Commands placement cannot apply go to `placement.commands.dlq`; the good ones still apply,
+and one about a case placement does not know yet waits for it instead."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 
 from keten.contracts.topics import CAPACITY_EVENTS, PLACEMENT_COMMANDS, REGISTRATION_EVENTS
 from keten.contracts.topics import dead_letter_topic as dlq
-from tests.placement.test_placement_flow import locations_known, statuses_become
+from keten.placement.streams import case_stream
+from tests.placement.test_placement_flow import locations_known, parked_among, statuses_become
 from tests.placement.wire import (
     asylum_applied,
     cloudevent,
@@ -51,6 +53,7 @@ async def test_bad_commands_are_dead_lettered_with_their_stage_while_good_ones_a
         )
         await statuses_become(api, {case: "transferred"})
         # when bad and good commands arrive
+        unknown_case = record_departure(nobody, "voluntary", hours=5)
         no_target = {"case_id": case, "reason": "note-7d1f"}
         bad_reason = {"case_id": case, "reason": "bored"}
         await publish_raw(
@@ -61,18 +64,26 @@ async def test_bad_commands_are_dead_lettered_with_their_stage_while_good_ones_a
                 (keys["missing"].encode(), cloudevent("TransferCase", keys["missing"], no_target)),
                 (keys["enum"].encode(), cloudevent("RecordDeparture", keys["enum"], bad_reason)),
                 (keys["type"].encode(), cloudevent("BookHotel", keys["type"], {"case_id": case})),
-                record_departure(nobody, "voluntary", hours=5),
+                unknown_case,
                 transfer_case(case, full_htl, hours=6),
                 record_departure(case, "forced", hours=7),
             ],
         )
-        # then the good one applies
+        # then the good one applies, and the one about a case not known yet waits for it
         await statuses_become(api, {case: "left"})
         stay = (await api.get(f"/cases/{case}/stay")).json()
 
+        waiting = await parked_among(api, [unknown_case], 1)
+
     assert stay["left_reason"] == "forced"
     assert stay["move_count"] == 1
-    expected = {*keys.values(), nobody, case}
+    [departure] = waiting.values()
+    assert (departure["message_type"], departure["waits_for"], departure["stream"]) == (
+        "RecordDeparture",
+        f"case {nobody}",
+        case_stream(nobody),
+    )
+    expected = {*keys.values(), case}
     dead: dict[str, tuple[str, str]] = {}
 
     async def all_dead_lettered() -> bool:
@@ -90,10 +101,8 @@ async def test_bad_commands_are_dead_lettered_with_their_stage_while_good_ones_a
         keys["missing"]: "validate",
         keys["enum"]: "validate",
         keys["type"]: "validate",
-        nobody: "business",
         case: "business",
     }
-    assert dead[nobody][1] == f"unknown case {nobody}"
     assert dead[case][1] == f"location {full_htl} has 0 free places, the household needs 1"
     assert "to_location_id" in dead[keys["missing"]][1]
     assert all("note-7d1f" not in message for _, message in dead.values())  # no input quoted

@@ -20,9 +20,9 @@ from keten.contracts.topics import (
 )
 from keten.kernel.db import create_pool
 from keten.kernel.projections import rebuild
-from keten.placement.moves import case_stream
 from keten.placement.projections.residents import ResidentsProjection
 from keten.placement.projections.stays import StaysProjection
+from keten.placement.streams import case_stream
 from tests.placement.wire import (
     T0,
     asylum_applied,
@@ -30,6 +30,7 @@ from tests.placement.wire import (
     housed,
     isolated_spec,
     location_opened,
+    message_id,
     read_since,
     record_departure,
     topic_ends,
@@ -41,6 +42,10 @@ from tests.support.kafka import eventually, publish_raw
 from tests.support.services import running_service
 
 pytestmark = pytest.mark.integration
+
+# When household a leaves the HTL it moved to at T0 + 24 h: after the HTL's 3 months
+# (due 3 June 2026), and yet in the past of the wall clock this test follows.
+LEAVES = 100 * 24
 
 
 async def stay_status(api: httpx.AsyncClient, case_id: str) -> str | None:
@@ -63,6 +68,25 @@ async def locations_known(api: httpx.AsyncClient, *location_ids: str) -> None:
     await eventually(known)
 
 
+async def parked_among(
+    api: httpx.AsyncClient, records: list[tuple[bytes, bytes]], count: int
+) -> dict[str, dict[str, Any]]:
+    """Once `count` of these records are parked, what each waits for, by message id (other
+    tests' messages may be parked here too)."""
+    ids = {message_id(record) for record in records}
+    found: dict[str, dict[str, Any]] = {}
+
+    async def reached() -> bool:
+        response = await api.get("/admin/parked")
+        response.raise_for_status()
+        found.clear()
+        found.update({p["message_id"]: p for p in response.json() if p["message_id"] in ids})
+        return len(found) == count
+
+    await eventually(reached)
+    return found
+
+
 async def published(
     bootstrap: str, starts: dict[TopicPartition, int], counts: dict[str, int]
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -83,12 +107,14 @@ async def published(
 async def test_households_are_admitted_transferred_moved_and_leave_with_rebuildable_views(
     kafka_bootstrap: str, scratch_database: str
 ) -> None:
-    centre, near, far, htl, fast = (unique(p) for p in ("ac", "azc-near", "azc-far", "htl", "fast"))
+    names = ("ac", "azc-near", "azc-far", "htl", "fast", "fast-full")
+    centre, near, far, htl, fast, fast_full = (unique(p) for p in names)
     a, b, c = unique("case-a"), unique("case-b"), unique("case-c")
     home, elsewhere = unique("province"), unique("province")  # none but this test's locations
     starts = {t: await topic_ends(kafka_bootstrap, t) for t in (PLACEMENT_EVENTS, ALERTS)}
     async with running_service(isolated_spec(), scratch_database, kafka_bootstrap) as api:
-        # given an application centre, a small AZC in its province, a big one far away, an HTL
+        # given an application centre, a small AZC in its province, a big one far away, an HTL,
+        # and an accelerated AZC without places
         await publish_raw(
             kafka_bootstrap,
             CAPACITY_EVENTS,
@@ -97,9 +123,10 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
                 location_opened(near, "azc", home, 10),
                 location_opened(far, "azc", elsewhere, 300),
                 location_opened(htl, "htl", home, 50),
+                location_opened(fast_full, "accelerated_azc", home, 0),
             ],
         )
-        await locations_known(api, centre, near, far, htl)
+        await locations_known(api, centre, near, far, htl, fast_full)
         # when three households apply; b is in the accelerated group, with no such place
         await publish_raw(
             kafka_bootstrap,
@@ -114,13 +141,14 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
             ],
         )
         await statuses_become(api, {a: "transferred", b: "awaiting_transfer", c: "transferred"})
-        # and then an accelerated AZC opens, a is moved by hand and leaves, c is housed
+        # and then an accelerated AZC opens, a is moved by hand to the HTL and leaves after its
+        # 3 months there, c is housed
         opening = location_opened(fast, "accelerated_azc", elsewhere, 20, hours=2)
         await publish_raw(kafka_bootstrap, CAPACITY_EVENTS, [opening])
         await publish_raw(
             kafka_bootstrap,
             PLACEMENT_COMMANDS,
-            [transfer_case(a, htl, hours=24), record_departure(a, "voluntary", hours=48)],
+            [transfer_case(a, htl, hours=24), record_departure(a, "voluntary", hours=LEAVES)],
         )
         await publish_raw(kafka_bootstrap, HOUSING_EVENTS, [housed(c, 1, hours=30)])
         await statuses_become(api, {a: "left", b: "transferred", c: "left"})
@@ -138,10 +166,12 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
             for path in (f"/cases/{unique('nobody')}/stay", f"/locations/{unique('x')}/residents")
         ]
 
-    assert [(s["location_id"], s["move_count"], s["ended_by"]) for s in a_stay["stays"]] == [
-        (centre, 0, "transferred"),
-        (near, 1, "transferred"),
-        (htl, 2, "voluntary"),
+    assert [
+        (s["location_id"], s["move_count"], s["ended_by"], s["limit_on"]) for s in a_stay["stays"]
+    ] == [
+        (centre, 0, "transferred", None),
+        (near, 1, "transferred", None),
+        (htl, 2, "voluntary", "2026-06-03"),  # arrived 3 March: 3 calendar months
     ]
     assert (a_stay["persons"], a_stay["move_count"], a_stay["current"]) == (3, 2, None)
     assert (a_then["status"], a_then["current"]["location_id"]) == ("transferred", htl)
@@ -150,13 +180,17 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
     assert missing == [404, 404]
 
     # (the relay publishes after the views are updated: wait for it)
-    events = await published(kafka_bootstrap, starts[PLACEMENT_EVENTS], {a: 4, b: 3, c: 3})
+    events = await published(kafka_bootstrap, starts[PLACEMENT_EVENTS], {a: 6, b: 3, c: 3})
+    # (the HTL stay's limit events come before the departure, whichever clock fired them)
     assert [t for t, _ in events[a]] == [
         "AdmittedToApplicationCentre",
         "TransferredToAZC",
         "TransferredToAZC",
+        "StayLimitApproaching",
+        "StayLimitExceeded",
         "LeftReception",
     ]
+    assert {d["due_on"] for t, d in events[a] if t.startswith("StayLimit")} == {"2026-06-03"}
     moves = [
         (d["to_location_id"], d["manual"], d["move_count"])
         for t, d in events[a]
@@ -180,8 +214,9 @@ async def test_households_are_admitted_transferred_moved_and_leave_with_rebuilda
     assert datetime.fromisoformat(b_stay["current"]["since"]) == T0 + timedelta(hours=2)
     assert [(t, d.get("reason")) for t, d in events[c]][-1] == ("LeftReception", "housed")
 
-    alerts = await published(kafka_bootstrap, starts[ALERTS], {b: 1})
+    alerts = await published(kafka_bootstrap, starts[ALERTS], {a: 2, b: 1})
     assert [(d["kind"], d["subject_id"]) for _, d in alerts[b]] == [("no_capacity", b)]
+    assert [d["kind"] for _, d in alerts[a]] == ["htl_stay_approaching", "htl_stay_exceeded"]
 
     pool = await create_pool(scratch_database)
     try:

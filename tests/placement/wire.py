@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from keten.kernel.service import Service, ServiceSpec
 from keten.kernel.settings import Settings
 from keten.placement.app import spec
+from tests.support.kafka import eventually
 from tests.support.keys import dead_letter_key_files
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -32,14 +33,17 @@ def isolated_spec() -> ServiceSpec:
     return dataclasses.replace(spec(), name=unique("placement-test"))
 
 
-def cloudevent(type_: str, subject: str, data: dict[str, Any], *, hours: float = 0) -> bytes:
+def cloudevent(
+    type_: str, subject: str, data: dict[str, Any], *, hours: float = 0, at: datetime | None = None
+) -> bytes:
+    """A CloudEvent of time `at`, or else `hours` after T0."""
     return orjson.dumps(
         {
             "specversion": "1.0",
             "id": unique("msg"),
             "source": "tests/placement",
             "type": type_,
-            "time": (T0 + timedelta(hours=hours)).isoformat(),
+            "time": (at or T0 + timedelta(hours=hours)).isoformat(),
             "subject": subject,
             "datacontenttype": "application/json",
             "data": data,
@@ -47,8 +51,19 @@ def cloudevent(type_: str, subject: str, data: dict[str, Any], *, hours: float =
     )
 
 
+def message_id(record: tuple[bytes, bytes]) -> str:
+    found: str = orjson.loads(record[1])["id"]
+    return found
+
+
 def location_opened(
-    location_id: str, type_: str, province: str, capacity: int, *, hours: float = -1
+    location_id: str,
+    type_: str,
+    province: str,
+    capacity: int,
+    *,
+    hours: float = -1,
+    at: datetime | None = None,
 ) -> tuple[bytes, bytes]:
     data = {
         "location_id": location_id,
@@ -58,11 +73,18 @@ def location_opened(
         "province": province,
         "capacity": capacity,
     }
-    return location_id.encode(), cloudevent("LocationOpened", location_id, data, hours=hours)
+    opened = cloudevent("LocationOpened", location_id, data, hours=hours, at=at)
+    return location_id.encode(), opened
 
 
 def asylum_applied(
-    case_id: str, centre_id: str, adults: int = 1, minors: int = 0, *, hours: float = 0
+    case_id: str,
+    centre_id: str,
+    adults: int = 1,
+    minors: int = 0,
+    *,
+    hours: float = 0,
+    at: datetime | None = None,
 ) -> tuple[bytes, bytes]:
     data = {
         "case_id": case_id,
@@ -71,25 +93,33 @@ def asylum_applied(
         "nationality": "SYR",
         "ties": [],
     }
-    return case_id.encode(), cloudevent("AsylumApplied", case_id, data, hours=hours)
+    return case_id.encode(), cloudevent("AsylumApplied", case_id, data, hours=hours, at=at)
 
 
-def track_assigned(case_id: str, track: str, *, hours: float = 1) -> tuple[bytes, bytes]:
+def track_assigned(
+    case_id: str, track: str, *, hours: float = 1, at: datetime | None = None
+) -> tuple[bytes, bytes]:
     data = {"case_id": case_id, "track": track, "accelerated": track != "general"}
-    return case_id.encode(), cloudevent("TrackAssigned", case_id, data, hours=hours)
+    return case_id.encode(), cloudevent("TrackAssigned", case_id, data, hours=hours, at=at)
 
 
-def transfer_case(case_id: str, to: str, *, hours: float) -> tuple[bytes, bytes]:
+def transfer_case(
+    case_id: str, to: str, *, hours: float = 0, at: datetime | None = None
+) -> tuple[bytes, bytes]:
     data = {"case_id": case_id, "to_location_id": to, "reason": "needs supervision"}
-    return case_id.encode(), cloudevent("TransferCase", case_id, data, hours=hours)
+    return case_id.encode(), cloudevent("TransferCase", case_id, data, hours=hours, at=at)
 
 
-def record_departure(case_id: str, reason: str, *, hours: float) -> tuple[bytes, bytes]:
+def record_departure(
+    case_id: str, reason: str, *, hours: float = 0, at: datetime | None = None
+) -> tuple[bytes, bytes]:
     data = {"case_id": case_id, "reason": reason}
-    return case_id.encode(), cloudevent("RecordDeparture", case_id, data, hours=hours)
+    return case_id.encode(), cloudevent("RecordDeparture", case_id, data, hours=hours, at=at)
 
 
-def housed(case_id: str, persons: int, *, hours: float) -> tuple[bytes, bytes]:
+def housed(
+    case_id: str, persons: int, *, hours: float = 0, at: datetime | None = None
+) -> tuple[bytes, bytes]:
     data = {
         "case_id": case_id,
         "municipality_code": "GM0014",
@@ -97,7 +127,7 @@ def housed(case_id: str, persons: int, *, hours: float) -> tuple[bytes, bytes]:
         "persons": persons,
         "period": "2026-H1",
     }
-    return case_id.encode(), cloudevent("Housed", case_id, data, hours=hours)
+    return case_id.encode(), cloudevent("Housed", case_id, data, hours=hours, at=at)
 
 
 async def topic_ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
@@ -141,6 +171,23 @@ def decoded(records: list[Record], subjects: set[str]) -> list[dict[str, Any]]:
         if event["subject"] in subjects and event["id"] not in seen:
             seen.add(event["id"])
             found.append(event)
+    return found
+
+
+async def events_by_subject(
+    bootstrap: str, starts: dict[TopicPartition, int], counts: dict[str, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per subject, its CloudEvents published since `starts`, once exactly `counts` of them are
+    there."""
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    async def complete() -> bool:
+        found.clear()
+        for event in decoded(await read_since(bootstrap, starts), set(counts)):
+            found.setdefault(event["subject"], []).append(event)
+        return {subject: len(events) for subject, events in found.items()} == counts
+
+    await eventually(complete, interval=0.5)
     return found
 
 

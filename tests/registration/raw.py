@@ -12,9 +12,11 @@ import asyncpg
 import orjson
 from aiokafka import ConsumerRecord
 
+from keten.contracts.topics import CAPACITY_EVENTS
 from keten.kernel.service import ServiceSpec
 from keten.registration.app import spec
-from tests.support.kafka import read_to_end
+from keten.registration.streams import centre_stream
+from tests.support.kafka import eventually, publish_raw, read_to_end
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
@@ -102,16 +104,32 @@ def registration_data(
 
 
 async def centre_known(database_url: str, centre: str) -> bool:
-    """Whether the service has recorded the application centre (so commands may name it)."""
+    """Whether the service has learnt the location (so commands naming it take effect)."""
     conn = await asyncpg.connect(database_url)
     try:
         found = await conn.fetchval(
             "SELECT count(*) FROM keten.events WHERE stream_id = $1",
-            f"application-centre-{centre}",
+            centre_stream(centre),
         )
     finally:
         await conn.close()
     return bool(found)
+
+
+async def open_centre(
+    kafka_bootstrap: str, database_url: str, location_type: str = "application_centre"
+) -> str:
+    """Publishes a new location (an application centre unless told otherwise) on
+    capacity.events and waits until registration has learnt it."""
+    centre = unique("centre")
+    opened = location_opened(centre, location_type)
+    await publish_raw(kafka_bootstrap, CAPACITY_EVENTS, [(centre.encode(), opened)])
+
+    async def known() -> bool:
+        return await centre_known(database_url, centre)
+
+    await eventually(known)
+    return centre
 
 
 async def records_for(bootstrap: str, topic: str, keys: set[str]) -> list[Record]:

@@ -11,7 +11,6 @@ import pytest
 
 from keten.contracts.topics import (
     ALERTS,
-    CAPACITY_EVENTS,
     REGISTRATION_COMMANDS,
     REGISTRATION_EVENTS,
     dead_letter_topic,
@@ -23,10 +22,9 @@ from keten.registration.projections.cases import CasesProjection
 from tests.registration.raw import (
     Applicant,
     body,
-    centre_known,
     command,
     isolated_spec,
-    location_opened,
+    open_centre,
     records_for,
     registration_data,
     types_of,
@@ -40,20 +38,6 @@ pytestmark = pytest.mark.integration
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DEAD_LETTERS = dead_letter_topic(REGISTRATION_COMMANDS)
-
-
-async def open_centre(kafka_bootstrap: str, database_url: str) -> str:
-    """Publishes a new application centre on capacity.events and waits until it is known."""
-    centre = unique("centre")
-    await publish_raw(
-        kafka_bootstrap, CAPACITY_EVENTS, [(centre.encode(), location_opened(centre))]
-    )
-
-    async def known() -> bool:
-        return await centre_known(database_url, centre)
-
-    await eventually(known)
-    return centre
 
 
 async def test_a_case_is_registered_tracked_and_granted_without_personal_data_on_the_topic(
@@ -141,12 +125,16 @@ async def test_bad_commands_are_dead_lettered_and_the_good_ones_around_them_take
     malformed_key = unique("malformed")
     async with running_service(isolated_spec(), scratch_database, kafka_bootstrap) as api:
         centre = await open_centre(kafka_bootstrap, scratch_database)
+        azc = await open_centre(kafka_bootstrap, scratch_database, "azc")
         first = command("RegisterApplication", case, registration_data(case, centre, applicant))
         bad_personal = {**applicant.personal(), "v_number": "V-" + applicant.v_number}
         invalid = {**registration_data(invalid_case, centre, applicant), "personal": bad_personal}
         other_household = registration_data(case, centre, applicant, adults=1)
-        elsewhere = registration_data(elsewhere_case, unique("centre"), Applicant())
+        elsewhere = registration_data(elsewhere_case, azc, Applicant())
         final_rejection = {"case_id": case, "outcome": "rejected", "final": True}
+        unregistered = command(
+            "AssignTrack", unknown_case, {"case_id": unknown_case, "track": "dublin"}
+        )
         records = [
             first,
             (malformed_key.encode(), b'{"specversion": "1.0", "id": '),
@@ -155,7 +143,8 @@ async def test_bad_commands_are_dead_lettered_and_the_good_ones_around_them_take
             # the same content under another message id: a repeat, no effect
             command("RegisterApplication", case, registration_data(case, centre, applicant)),
             first,  # the very same message again: no effect
-            command("AssignTrack", unknown_case, {"case_id": unknown_case, "track": "dublin"}),
+            # a case not registered (yet): waits, parked, rather than refused
+            unregistered,
             command("RegisterApplication", elsewhere_case, elsewhere),
             command("AssignTrack", case, {"case_id": case, "track": "dublin"}),
             command("RecordDecision", case, {"case_id": case, "outcome": "granted"}),
@@ -169,9 +158,17 @@ async def test_bad_commands_are_dead_lettered_and_the_good_ones_around_them_take
             dead = await records_for(
                 kafka_bootstrap, dead_letter_topic(REGISTRATION_COMMANDS), keys
             )
-            return len(dead) >= 6
+            return len(dead) >= 5
 
         await eventually(all_dead_letters)
+
+        async def waiting() -> bool:
+            parked = (await api.get("/admin/parked")).json()
+            return [(p["subject"], p["waits_for"]) for p in parked] == [
+                (unknown_case, f"case {unknown_case}")
+            ]
+
+        await eventually(waiting)
 
         async def granted() -> bool:
             response = await api.get(f"/cases/{case}")
@@ -190,14 +187,13 @@ async def test_bad_commands_are_dead_lettered_and_the_good_ones_around_them_take
             (invalid_case, "validate"),
             (case, "business"),
             (case, "business"),
-            (unknown_case, "business"),
             (elsewhere_case, "business"),
         ]
     )
     reasons = {header(r, "error.message") for r in dead}
     assert f"case {case} is already registered with other content" in reasons
     assert f"case {case} is already decided" in reasons
-    assert f"case {unknown_case} is not registered" in reasons
+    assert f"location {azc} is not an application centre" in reasons
     assert "personal.v_number: string_pattern_mismatch" in reasons
     for record in dead:
         assert header(record, "original.topic") == REGISTRATION_COMMANDS

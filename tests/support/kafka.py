@@ -29,6 +29,20 @@ async def fresh_topic(bootstrap: str, prefix: str, partitions: int = 3) -> str:
     return topic
 
 
+async def fresh_clock_topic(bootstrap: str) -> str:
+    """A compacted clock topic of its own (one partition, as `keten.clock`): services given it
+    share their simulated time with each other and with no other test's services."""
+    topic = f"keten.clock.{uuid.uuid4().hex[:10]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        compacted = {"cleanup.policy": "compact"}
+        await admin.create_topics([NewTopic(topic, 1, 1, topic_configs=compacted)])
+    finally:
+        await admin.close()
+    return topic
+
+
 async def publish_raw(
     bootstrap: str, topic: str, records: Sequence[tuple[bytes | None, bytes]]
 ) -> None:

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from keten.contracts.topics import CLOCK
 from keten.kernel.service import Service, ServiceSpec, http_app
-from keten.kernel.settings import Settings
+from keten.kernel.settings import PARKING_MAX_WAIT, Settings
+from tests.support.kafka import fresh_clock_topic
 from tests.support.keys import dead_letter_key_files
 
 
@@ -49,13 +52,23 @@ async def start_groups_at_end(spec: ServiceSpec, kafka_bootstrap: str) -> None:
 
 @contextlib.asynccontextmanager
 async def running_service(
-    spec: ServiceSpec, database_url: str, kafka_bootstrap: str, *, clock: str = "wall"
+    spec: ServiceSpec,
+    database_url: str,
+    kafka_bootstrap: str,
+    *,
+    clock: str = "wall",
+    clock_topic: str | None = None,
+    parking_max_wait: timedelta = PARKING_MAX_WAIT,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The service with its HTTP API on a free port; yields a client for that API.
 
     Its consumer groups start at the current end of their topics: publish after entering.
+    Under the simulated clock it shares its time through `clock_topic`, by default a topic of
+    its own: services of one test given one topic form a chain, apart from other tests'.
     """
     await start_groups_at_end(spec, kafka_bootstrap)
+    if clock == "simulated" and clock_topic is None:
+        clock_topic = await fresh_clock_topic(kafka_bootstrap)
     port = free_port()
     settings = Settings(
         service=spec.name,
@@ -66,6 +79,8 @@ async def running_service(
         clock=clock,
         log_level="warning",
         **dead_letter_key_files(spec.name),
+        clock_topic=clock_topic or CLOCK,
+        parking_max_wait=parking_max_wait,
     )
     service = Service(spec, settings)
     server = uvicorn.Server(

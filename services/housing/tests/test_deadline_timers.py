@@ -18,40 +18,35 @@ from keten.contracts.registration import PermitGranted
 from keten.contracts.values import Household, HousingKind
 from keten.housing.domain.case import (
     CaseState,
-    Fact,
     decide_housing,
-    decide_pairing,
+    decide_manual_pairing,
     evolve,
 )
 from keten.housing.domain.deadlines import decide_deadline, decide_transit_limit
-from keten.housing.domain.decision import (
-    TRANSIT,
-    CancelTimer,
-    Decision,
-    ScheduleTimer,
-    TimerInstruction,
-)
 from keten.housing.domain.pairing import manual_choice
+from keten.housing.domain.timers import APPROACHING, MISSED, TRANSIT, TimerKind
+from keten.kernel.decider import Decision, Timer
 
 CET = timezone(timedelta(hours=1))
 PERMIT_AT = datetime(2026, 1, 12, 10, 0, tzinfo=CET)
+STREAM = "case-case-1"
 
 
 @dataclass
 class FakeTimers:
     """The kernel's timer table in memory: an id fires once, a cancelled one never."""
 
-    pending: dict[str, ScheduleTimer] = field(default_factory=dict)
+    pending: dict[str, Timer] = field(default_factory=dict)
     fired: set[str] = field(default_factory=set)
 
-    def apply(self, instructions: tuple[TimerInstruction, ...]) -> None:
-        for instruction in instructions:
-            if isinstance(instruction, CancelTimer):
-                self.pending.pop(instruction.timer_id, None)
-            elif instruction.timer_id not in self.fired:
-                self.pending[instruction.timer_id] = instruction
+    def apply(self, decision: Decision) -> None:
+        for timer_id in decision.cancelled:
+            self.pending.pop(timer_id, None)
+        for timer in decision.timers:
+            if timer.timer_id not in self.fired:
+                self.pending[timer.timer_id] = timer
 
-    def take_due(self, now: datetime) -> list[ScheduleTimer]:
+    def take_due(self, now: datetime) -> list[Timer]:
         due = sorted((t for t in self.pending.values() if t.due_at <= now), key=lambda t: t.due_at)
         for timer in due:
             del self.pending[timer.timer_id]
@@ -66,33 +61,38 @@ class Case:
     state: CaseState = field(default_factory=lambda: CaseState("case-1"))
     timers: FakeTimers = field(default_factory=FakeTimers)
     raised: list[tuple[datetime, Event]] = field(default_factory=list)
+    housed_at: datetime | None = None
 
-    def record(self, decision: Decision, at: datetime) -> None:
+    def record(self, decision: Decision) -> None:
+        assert decision.verdict is None
         for event in decision.events:
-            self.state = evolve(self.state, Fact(event, at, f"e{self.state.version}"))
-        self.timers.apply(decision.timers)
+            self.state = evolve(self.state, event)
+        self.timers.apply(decision)
 
     def permit(self) -> None:
         permit = PermitGranted(case_id="case-1", household=Household(adults=2, minors=1))
-        self.state = evolve(self.state, Fact(permit, PERMIT_AT))
+        self.state = evolve(self.state, permit)
 
     def pair(self, at: datetime, code: str = "GM0014") -> None:
-        self.record(decide_pairing(self.state, manual_choice(code, {}), at, manual=True), at)
+        self.record(decide_manual_pairing(self.state, manual_choice(code, {}), at, STREAM))
 
     def house(self, at: datetime, kind: HousingKind = "regular", code: str = "GM0014") -> None:
         command = RecordHousing(case_id="case-1", municipality_code=code, kind=kind)
-        self.record(decide_housing(self.state, command, at), at)
+        self.record(decide_housing(self.state, command, at, STREAM))
+        self.housed_at = at
 
     def time_passes_until(self, now: datetime) -> None:
         for timer in self.timers.take_due(now):
             number = int(timer.payload["number"])
             if timer.kind == TRANSIT:
-                events = decide_transit_limit(self.state, number)
+                assert self.housed_at is not None
+                events = decide_transit_limit(self.state, number, self.housed_at)
             else:
-                events = decide_deadline(self.state, timer.kind, number)
+                kind: TimerKind = APPROACHING if timer.kind == APPROACHING else MISSED
+                events = decide_deadline(self.state, kind, number)
             for event in events:
                 self.raised.append((timer.due_at, event))
-                self.state = evolve(self.state, Fact(event, timer.due_at))
+                self.state = evolve(self.state, event)
 
     def raised_types(self) -> list[str]:
         return [
@@ -200,8 +200,8 @@ def test_a_transit_stay_over_a_year_raises_one_alert_and_moving_on_prevents_it()
 def test_the_pairing_event_carries_the_household_and_its_due_date() -> None:
     case = Case()
     case.permit()
-    decision = decide_pairing(
-        case.state, manual_choice("GM0014", {"GM0014": 7}), PERMIT_AT, manual=True
+    decision = decide_manual_pairing(
+        case.state, manual_choice("GM0014", {"GM0014": 7}), PERMIT_AT, STREAM
     )
     paired = decision.events[0]
     assert isinstance(paired, PairedWithMunicipality)

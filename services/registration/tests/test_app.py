@@ -8,8 +8,8 @@ from keten.contracts.topics import (
     REGISTRATION_COMMANDS,
     REGISTRATION_EVENTS,
 )
-from keten.registration import handlers
 from keten.registration.app import spec
+from keten.registration.domain.entitlement import ENTITLEMENT_TIMER
 
 
 def test_registration_applies_its_three_commands_and_learns_application_centres() -> None:
@@ -23,6 +23,6 @@ def test_registration_applies_its_three_commands_and_learns_application_centres(
 def test_registration_publishes_case_events_and_alerts_and_fires_the_entitlement_timer() -> None:
     service = spec()
     assert {e.topic for e in service.publishes} == {REGISTRATION_EVENTS, ALERTS}
-    assert set(service.timers) == {handlers.ENTITLEMENT_TIMER}
+    assert set(service.timers) == {ENTITLEMENT_TIMER}
     assert [p.name for p in service.projections] == ["cases"]
     assert service.default_port == 8081

@@ -16,6 +16,7 @@ AlertKind = Literal[
     "over_capacity",
     "no_capacity",
     "transit_stay_exceeded",
+    "htl_stay_approaching",
     "htl_stay_exceeded",
     "service_degraded",
 ]

@@ -1,5 +1,6 @@
 """Placement: where a household stays, from the application centre to its departure."""
 
+from datetime import date
 from typing import ClassVar
 
 from keten.contracts.messages import Command, Event
@@ -82,3 +83,25 @@ class LeftReception(Event):
     location_id: LocationId
     persons: PositiveCount
     reason: LeaveReason
+
+
+class StayLimitApproaching(Event):
+    """Fourteen days remain of a household's stay at an HTL, which lasts at most 3 calendar
+    months; the event's time is the moment of the warning."""
+
+    topic: ClassVar[str | None] = PLACEMENT_EVENTS
+
+    case_id: CaseId
+    location_id: LocationId
+    due_on: date  # the stay's last day
+
+
+class StayLimitExceeded(Event):
+    """A household is still at an HTL after its 3 calendar months; the event's time is the
+    moment of the breach (00:00 local on the day after `due_on`)."""
+
+    topic: ClassVar[str | None] = PLACEMENT_EVENTS
+
+    case_id: CaseId
+    location_id: LocationId
+    due_on: date  # the stay's last day

@@ -14,6 +14,9 @@ CAPACITY_EVENTS: Final = "capacity.events"
 
 ALERTS: Final = "alerts"
 
+# Under the simulated clock, the newest event time each service has seen, keyed by service.
+CLOCK: Final = "keten.clock"
+
 DLQ_SUFFIX: Final = ".dlq"
 
 COMMAND_TOPICS: Final = (
@@ -23,6 +26,8 @@ COMMAND_TOPICS: Final = (
     HOUSING_COMMANDS,
 )
 EVENT_TOPICS: Final = (REGISTRATION_EVENTS, PLACEMENT_EVENTS, HOUSING_EVENTS, CAPACITY_EVENTS)
+# Topics that keep only the newest value of each key (log compaction): a state, not a history.
+COMPACTED_TOPICS: Final = (CLOCK,)
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -31,6 +36,7 @@ def dead_letter_topic(topic: str) -> str:
 
 
 def all_topics() -> tuple[str, ...]:
-    """Every topic the project creates: commands, events, alerts and their dead-letter twins."""
+    """Every topic the project creates: commands, events, alerts and their dead-letter twins,
+    and the compacted ones."""
     primary = (*COMMAND_TOPICS, *EVENT_TOPICS, ALERTS)
-    return (*primary, *(dead_letter_topic(t) for t in primary))
+    return (*primary, *(dead_letter_topic(t) for t in primary), *COMPACTED_TOPICS)

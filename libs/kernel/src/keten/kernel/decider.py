@@ -79,8 +79,9 @@ class Decision:
         return cls(verdict=Refused(reason))
 
     @classmethod
-    def wait(cls, stream: str, what: str) -> Decision:
-        return cls(verdict=NotYet(stream, what))
+    def wait(cls, stream: str, what: str, after_version: int = 0) -> Decision:
+        """Parked until `stream` grows past `after_version` (the version the decision saw)."""
+        return cls(verdict=NotYet(stream, what, after_version))
 
 
 @dataclass(frozen=True)

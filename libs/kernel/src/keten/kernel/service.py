@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from keten.contracts.messages import Event
 from keten.kernel import schema
 from keten.kernel.admin import admin_router
+from keten.kernel.chain_clock import chain_clock
 from keten.kernel.clock import Clock, EventTimeClock, WallClock
 from keten.kernel.consumer import Handler, RecordProcessor, subscribe
 from keten.kernel.consumer.unparking import Unparker
@@ -98,8 +99,9 @@ class ServiceSpec:
 
 
 def make_clock(settings: Settings) -> Clock:
-    """Wall-clock time, or (`KETEN_CLOCK=simulated`) the time of the newest message seen, so
-    that a simulation's timers follow its simulated time."""
+    """Wall-clock time, or (`KETEN_CLOCK=simulated`) the time of the newest message seen by
+    any service of the chain (`keten.kernel.chain_clock`), so that a simulation's timers
+    follow its simulated time."""
     if settings.clock == "simulated":
         return EventTimeClock(start=datetime(2000, 1, 1, tzinfo=UTC))
     return WallClock()
@@ -122,6 +124,7 @@ class Service:
         self.clock = make_clock(settings)
         self.ready = False
         self.health = Health()
+        self.chain_clock = chain_clock(spec.name, self.clock, settings, self.health)
         self.processors: dict[str, RecordProcessor] = {}
         self.dead_letter_key = settings.dead_letter_key()
         self._stop = asyncio.Event()
@@ -202,6 +205,8 @@ class Service:
             ]
             if self.spec.timers:
                 loops.append(timer_runner.run(self._stop))
+            if self.chain_clock is not None:
+                loops.append(self.chain_clock.run(self._stop, producer))
             self._tasks = [asyncio.create_task(loop) for loop in loops]
             await self.broker.start()
             self.ready = True
@@ -228,7 +233,7 @@ class Service:
         log.info("service.stopped", service=self.spec.name, seconds=deadline.spent())
 
     def _subscribe(self, pool: Pool, committed: Callable[[], None]) -> None:
-        observe = self.clock.observe if isinstance(self.clock, EventTimeClock) else (lambda _: None)
+        observe = self.chain_clock.seen if self.chain_clock is not None else (lambda _: None)
         for sub in self.spec.subscriptions:
             name = f"{self.spec.name}.{sub.name}"
             processor = RecordProcessor(

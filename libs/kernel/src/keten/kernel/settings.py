@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
+from keten.contracts.topics import CLOCK
 from keten.kernel.sealing import DeadLetterKey
 
 PARKING_MAX_WAIT: Final = timedelta(days=7)
@@ -38,6 +39,8 @@ class Settings:
     dead_letter_public_key: Path | None = None
     dead_letter_private_key: Path | None = None
     parking_max_wait: timedelta = PARKING_MAX_WAIT
+    # Where the services share their simulated time; a test gives its services one of their own.
+    clock_topic: str = CLOCK
 
     def dead_letter_key(self) -> DeadLetterKey:
         """The key that seals personal data in dead letters; a service never runs without."""

@@ -2,7 +2,8 @@
 
 `Refused(reason)` sends the message to its dead letters. `NotYet(stream, what)` parks it in the
 service's store until `stream` (a stream of the same store, where the missing fact is recorded)
-changes; then it runs again, in its own event time. The exceptions carry them out of a handler.
+grows past the version the decision saw; then it runs again, in its own event time. The
+exceptions carry them out of a handler.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ class Refused:
 @dataclass(frozen=True)
 class NotYet:
     """The message needs a fact this service has not recorded yet: `stream` is where it will be
-    recorded, `what` says what it is ("application centre AC-1")."""
+    recorded, `what` says what it is ("application centre AC-1"). The message is ready once the
+    stream has grown past `after_version`, the version the decision saw (0: the stream did not
+    exist), so a fact recorded while the decision was taken is never missed."""
 
     stream: str
     what: str
+    after_version: int = 0
 
 
 Verdict = Refused | NotYet

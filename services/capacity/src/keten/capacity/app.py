@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from keten.capacity import handlers
 from keten.capacity.api import routes
+from keten.capacity.handlers import (
+    admitted,
+    change_capacity,
+    close_location,
+    left,
+    open_location,
+    set_reception_target,
+    transferred,
+)
 from keten.capacity.projections.occupancy import OccupancyProjection
 from keten.contracts.alerts import Alert
 from keten.contracts.capacity import (
@@ -23,6 +31,7 @@ from keten.contracts.placement import (
     TransferredToAZC,
 )
 from keten.contracts.topics import CAPACITY_COMMANDS, PLACEMENT_EVENTS
+from keten.kernel.decider import On, handlers
 from keten.kernel.service import ServiceSpec, Subscription
 
 
@@ -34,22 +43,22 @@ def spec() -> ServiceSpec:
             Subscription(
                 "commands",
                 (CAPACITY_COMMANDS,),
-                {
-                    OpenLocation.type_name(): handlers.open_location,
-                    ChangeCapacity.type_name(): handlers.change_capacity,
-                    CloseLocation.type_name(): handlers.close_location,
-                    SetReceptionTarget.type_name(): handlers.set_reception_target,
-                },
+                handlers(
+                    On(OpenLocation, open_location),
+                    On(ChangeCapacity, change_capacity),
+                    On(CloseLocation, close_location),
+                    On(SetReceptionTarget, set_reception_target),
+                ),
             ),
             # TransferDeferred moves nobody: it is not subscribed, so it passes by.
             Subscription(
                 "placement",
                 (PLACEMENT_EVENTS,),
-                {
-                    AdmittedToApplicationCentre.type_name(): handlers.admitted,
-                    TransferredToAZC.type_name(): handlers.transferred,
-                    LeftReception.type_name(): handlers.left,
-                },
+                handlers(
+                    On(AdmittedToApplicationCentre, admitted),
+                    On(TransferredToAZC, transferred),
+                    On(LeftReception, left),
+                ),
             ),
         ],
         projections=[OccupancyProjection()],

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from keten.contracts.alerts import Alert
+from keten.contracts.capacity import LocationOpened
 from keten.contracts.housing import (
     Housed,
     HousingDeadlineApproaching,
     HousingDeadlineMissed,
     HousingQuotaSet,
+    PairCase,
     PairedWithMunicipality,
     QuotaTransferred,
+    RecordHousing,
+    SetHousingQuota,
+    TransferQuota,
 )
+from keten.contracts.placement import AdmittedToApplicationCentre, TransferredToAZC
+from keten.contracts.registration import PermitGranted
 from keten.contracts.topics import (
     CAPACITY_EVENTS,
     HOUSING_COMMANDS,
     PLACEMENT_EVENTS,
     REGISTRATION_EVENTS,
 )
-from keten.housing import handlers
+from keten.housing import handlers as on
 from keten.housing.api import routes
-from keten.housing.domain.decision import APPROACHING, MISSED, TRANSIT
+from keten.housing.domain.timers import APPROACHING, MISSED, TRANSIT
 from keten.housing.projections.pairings import PairingsProjection
 from keten.housing.projections.quota import QuotaProjection
 from keten.housing.timer_handlers import on_housing_deadline, on_transit_stay_limit
+from keten.kernel.decider import On, handlers
 from keten.kernel.service import ServiceSpec, Subscription
 
 DESCRIPTION = """Housing: the half-yearly housing quota (taakstelling) per municipality,
@@ -31,30 +39,29 @@ from pairing to housing, watched in real time."""
 
 
 def spec() -> ServiceSpec:
-    rejecting = handlers.refusals_rejected
     commands = Subscription(
         "commands",
         (HOUSING_COMMANDS,),
-        {
-            "SetHousingQuota": rejecting(handlers.set_housing_quota),
-            "TransferQuota": rejecting(handlers.transfer_quota),
-            "PairCase": rejecting(handlers.pair_case),
-            "RecordHousing": rejecting(handlers.record_housing),
-        },
+        handlers(
+            On(SetHousingQuota, on.set_housing_quota),
+            On(TransferQuota, on.transfer_quota),
+            On(PairCase, on.pair_case),
+            On(RecordHousing, on.record_housing),
+        ),
     )
     permits = Subscription(
-        "permits", (REGISTRATION_EVENTS,), {"PermitGranted": handlers.pair_on_permit}
+        "permits", (REGISTRATION_EVENTS,), handlers(On(PermitGranted, on.pair_on_permit))
     )
     stays = Subscription(
         "stays",
         (PLACEMENT_EVENTS,),
-        {
-            "AdmittedToApplicationCentre": handlers.note_admission,
-            "TransferredToAZC": handlers.note_transfer,
-        },
+        handlers(
+            On(AdmittedToApplicationCentre, on.note_admission),
+            On(TransferredToAZC, on.note_transfer),
+        ),
     )
     locations = Subscription(
-        "locations", (CAPACITY_EVENTS,), {"LocationOpened": handlers.note_location}
+        "locations", (CAPACITY_EVENTS,), handlers(On(LocationOpened, on.note_location))
     )
     return ServiceSpec(
         name="housing",

@@ -11,68 +11,60 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from keten.contracts.messages import Event
-from keten.housing import store
+from keten.housing import streams
 from keten.housing.domain.case import CaseState
 from keten.housing.domain.deadlines import decide_deadline, decide_transit_limit
-from keten.housing.domain.decision import APPROACHING, MISSED, TimerKind
+from keten.housing.domain.timers import APPROACHING, MISSED, TimerKind
 from keten.kernel.db import Connection
-from keten.kernel.eventstore import NewEvent
+from keten.kernel.decider import Decision, Loaded
+from keten.kernel.eventstore import NewEvent, RecordedEvent
 from keten.kernel.timers import DueTimer
 
 
 async def on_housing_deadline(conn: Connection, timer: DueTimer) -> None:
     """The warning 14 days before the due date, or the breach the day after it."""
-    case = await store.load_case(conn, str(timer.payload["case_id"]))
-    events = decide_deadline(case, _deadline_kind(timer.kind), int(timer.payload["number"]))
-    pairing = case.pairing
+    case_id = str(timer.payload["case_id"])
+    loaded = await streams.cases.load(conn, case_id)
+    events = decide_deadline(loaded.state, _deadline_kind(timer.kind), int(timer.payload["number"]))
+    pairing = await streams.latest(conn, case_id, "PairedWithMunicipality")
     if events and pairing is not None:
-        await _record(
-            conn,
-            case,
-            timer,
-            events,
-            cause=pairing.event_id,
-            correlation=pairing.correlation_id,
-        )
+        await _record(conn, loaded, timer, events, cause=pairing)
 
 
 async def on_transit_stay_limit(conn: Connection, timer: DueTimer) -> None:
-    case = await store.load_case(conn, str(timer.payload["case_id"]))
-    events = decide_transit_limit(case, int(timer.payload["number"]))
-    housing = case.housing
-    if events and housing is not None:
-        await _record(
-            conn,
-            case,
-            timer,
-            events,
-            cause=housing.event_id,
-            correlation=housing.correlation_id,
-        )
+    case_id = str(timer.payload["case_id"])
+    loaded = await streams.cases.load(conn, case_id)
+    housed = await streams.latest(conn, case_id, "Housed")
+    if housed is None:
+        return
+    events = decide_transit_limit(loaded.state, int(timer.payload["number"]), housed.occurred_at)
+    if events:
+        await _record(conn, loaded, timer, events, cause=housed)
 
 
-async def _record(  # noqa: PLR0913 - the envelope's attributes, named
+async def _record(
     conn: Connection,
-    case: CaseState,
+    loaded: Loaded[CaseState],
     timer: DueTimer,
     events: Sequence[Event],
     *,
-    cause: str,
-    correlation: str | None,
+    cause: RecordedEvent,
 ) -> None:
     """Caused by the pairing (or housing) whose rule the timer watches."""
+    case_id = loaded.state.case_id
     new_events = [
         NewEvent(
             message=event,
-            subject=case.case_id,
+            subject=case_id,
             occurred_at=timer.due_at,
-            source=store.SOURCE,
-            correlation_id=correlation or cause,
-            causation_id=cause,
+            source=streams.SOURCE,
+            correlation_id=cause.correlation_id or cause.event_id,
+            causation_id=cause.event_id,
         )
         for event in events
     ]
-    await store.record(conn, store.case_stream(case.case_id), case.version, new_events)
+    decision = Decision(events=events)
+    await streams.record(conn, streams.cases, case_id, loaded, decision=decision, events=new_events)
 
 
 def _deadline_kind(kind: str) -> TimerKind:

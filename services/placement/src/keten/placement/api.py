@@ -6,7 +6,7 @@ the projection first (`read_view`), so a past answer is what the live one said t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import asyncpg
@@ -25,7 +25,8 @@ AsOf = Annotated[
 
 
 class Stay(BaseModel):
-    """One stay at one location: from `since` until `until` (open while it lasts)."""
+    """One stay at one location: from `since` until `until` (open while it lasts); a stay at
+    an HTL lasts at most until `limit_on` (3 calendar months from the local date of arrival)."""
 
     location_id: str
     location_type: str
@@ -34,6 +35,7 @@ class Stay(BaseModel):
     until: datetime | None
     ended_by: str | None  # transferred, or why the household left reception
     move_count: int
+    limit_on: date | None
 
 
 class AwaitingTransfer(BaseModel):
@@ -134,6 +136,7 @@ def _stay(row: asyncpg.Record) -> Stay:
         until=row["until"],
         ended_by=row["ended_by"],
         move_count=row["move_count"],
+        limit_on=row["limit_on"],
     )
 
 

@@ -50,10 +50,11 @@ async def ensure_tables(conn: Connection) -> None:
     await create_tables(conn, _TABLES)
 
 
-async def open_locations(conn: Connection) -> list[Location]:
-    """The candidates for a transfer, as last committed (not locked)."""
+async def known_locations(conn: Connection) -> list[Location]:
+    """Every location the capacity ledger told placement of, open or closed, as last committed
+    (not locked): the candidates for a transfer are the open ones among them."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM placement.locations WHERE open AND type IS NOT NULL"  # noqa: S608
+        f"SELECT {_COLUMNS} FROM placement.locations WHERE type IS NOT NULL"  # noqa: S608
     )
     return [_location(row) for row in rows]
 

@@ -28,17 +28,24 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from keten.contracts.messages import Event
 from keten.contracts.values import LocationType
 from keten.kernel.consumer import Delivery
 from keten.kernel.db import Connection
+from keten.kernel.decider import Decision, kept
 from keten.kernel.eventstore import ConcurrencyError, NewEvent, append, read_stream
+from keten.kernel.verdicts import settle
 from keten.placement import ledger
-from keten.placement.domain.case import Case, replay
+from keten.placement.domain.case import Case
 from keten.placement.domain.decide import transfer_waiting
-from keten.placement.domain.locations import Location, choose_location, waiting_for
+from keten.placement.domain.locations import (
+    Location,
+    LocationLearnt,
+    choose_location,
+    find,
+    waiting_for,
+)
 from keten.placement.domain.occupancy import (
     PlacesChange,
     PlacesFreed,
@@ -46,16 +53,13 @@ from keten.placement.domain.occupancy import (
     occupancy_changes,
 )
 from keten.placement.domain.waiting import Waiting, plan_retries
-
-SOURCE: Final = "keten/placement"
-
-
-def case_stream(case_id: str) -> str:
-    return f"case-{case_id}"
-
-
-def location_stream(location_id: str) -> str:
-    return f"location-{location_id}"
+from keten.placement.streams import (
+    CASES,
+    SOURCE,
+    CaseLoaded,
+    location_stream,
+    locations_of_type_stream,
+)
 
 
 @dataclass(frozen=True)
@@ -72,31 +76,30 @@ class Work:
     def recorded(self, fact: Event, subject: str) -> NewEvent:
         """A fact from another service, kept in this store and not published again."""
         source = self.delivery.envelope.source
-        return dataclasses.replace(
-            self.delivery.caused(fact, subject=subject, source=source), publish=False
-        )
-
-
-async def load_case(conn: Connection, case_id: str) -> tuple[Case | None, int]:
-    recorded = await read_stream(conn, case_stream(case_id))
-    return replay(r.message() for r in recorded), len(recorded)
+        return kept(self.delivery.caused(fact, subject=subject, source=source))
 
 
 async def record_case(
-    work: Work, case_id: str, version: int, facts: Sequence[Event], events: Sequence[Event]
+    work: Work,
+    case_id: str,
+    loaded: CaseLoaded,
+    decision: Decision,
+    facts: Sequence[Event] = (),
 ) -> list[Location]:
-    """Applies the places the events take and free, then appends facts learned and events
-    decided to the case's stream at `version`; returns the locations where places were freed.
+    """Applies the places the decision's events take and free, then appends the facts learned
+    and the events decided to the case's stream at the loaded version, with the decision's
+    timers; returns the locations where places were freed. A verdict is raised first.
 
     Locations first: the rows are locked before this transaction writes anything else, so it
     rarely extends a stream after a transaction that started writing later (which the event
     store refuses, making the kernel run the handler again).
     """
-    freed = await _apply_occupancy(work, occupancy_changes(events))
+    settle(decision.verdict)
     new_events = [work.recorded(f, case_id) for f in facts] + [
-        work.caused(e, case_id) for e in events
+        work.caused(e, case_id) for e in decision.events
     ]
-    await append(work.conn, case_stream(case_id), version, new_events)
+    freed = await _apply_occupancy(work, occupancy_changes(decision.events))
+    await CASES.record(work.conn, case_id, loaded, decision, new_events)
     return freed
 
 
@@ -110,15 +113,29 @@ async def record_location(
     return after
 
 
-async def defer(work: Work, household: Waiting) -> None:
+async def record_learnt(work: Work, location: Location) -> None:
+    """Records that placement knows a location of its type: what a transfer waiting for the
+    first location of that type waits for."""
+    if location.type is None:
+        return
+    stream = locations_of_type_stream(location.type)
+    version = len(await read_stream(work.conn, stream))
+    record = LocationLearnt(location_id=location.location_id, type=location.type)
+    await append(work.conn, stream, version, [work.caused(record, location.location_id)])
+
+
+async def defer(work: Work, case: Case, wanted: LocationType) -> None:
     """Puts the household in its queue, unless places freed up since the rule looked.
 
     Holding the queue's lock, the locations are read again: a transaction that freed places
     and committed before the lock was granted is seen here (so the transfer is decided again);
     one that commits later retries this queue after us and finds the household in it.
     """
-    await ledger.lock_waiting(work.conn, [household.wanted])
-    locations = await ledger.open_locations(work.conn)
+    await ledger.lock_waiting(work.conn, [wanted])
+    locations = await ledger.known_locations(work.conn)
+    centre = find(locations, case.centre_id)
+    home_province = None if centre is None else centre.province
+    household = Waiting(case.case_id, case.persons, wanted, home_province)
     chosen = choose_location(
         household.persons, household.wanted, household.home_province, locations
     )
@@ -145,7 +162,7 @@ async def retry_waiting(work: Work, freed: Iterable[Location]) -> None:
         await ledger.lock_waiting(work.conn, queues)
         households = await ledger.waiting(work.conn, queues)
         plan = (
-            plan_retries(households, await ledger.open_locations(work.conn)) if households else []
+            plan_retries(households, await ledger.known_locations(work.conn)) if households else []
         )
         freed_now: list[Location] = []
         for household, chosen in plan:
@@ -155,11 +172,13 @@ async def retry_waiting(work: Work, freed: Iterable[Location]) -> None:
 
 async def _transfer_waiting(work: Work, household: Waiting, chosen: Location) -> list[Location]:
     await ledger.remove_waiting(work.conn, household.case_id)
-    case, version = await load_case(work.conn, household.case_id)
+    loaded = await CASES.load(work.conn, household.case_id)
+    case = loaded.state
     if case is None:
         return []
-    events = transfer_waiting(case, household.wanted, household.home_province, chosen)
-    return await record_case(work, case.case_id, version, [], events)
+    at = work.delivery.envelope.time
+    decision = transfer_waiting(case, household.wanted, household.home_province, chosen, at)
+    return await record_case(work, case.case_id, loaded, decision)
 
 
 def _queues(freed: Iterable[Location]) -> list[LocationType]:

@@ -15,9 +15,17 @@ from keten.contracts.registration import (
     TrackAssigned,
 )
 from keten.contracts.topics import CAPACITY_EVENTS, REGISTRATION_COMMANDS
+from keten.kernel.decider import On, handlers
 from keten.kernel.service import ServiceSpec, Subscription
-from keten.registration import handlers
 from keten.registration.api import routes
+from keten.registration.domain.entitlement import ENTITLEMENT_TIMER
+from keten.registration.handlers import (
+    assign_track,
+    end_reception_entitlement,
+    learn_application_centre,
+    record_decision,
+    register_application,
+)
 from keten.registration.projections.cases import CasesProjection
 
 
@@ -29,21 +37,21 @@ def spec() -> ServiceSpec:
             Subscription(
                 "commands",
                 (REGISTRATION_COMMANDS,),
-                {
-                    RegisterApplication.type_name(): handlers.register_application,
-                    AssignTrack.type_name(): handlers.assign_track,
-                    RecordDecision.type_name(): handlers.record_decision,
-                },
+                handlers(
+                    On(RegisterApplication, register_application),
+                    On(AssignTrack, assign_track),
+                    On(RecordDecision, record_decision),
+                ),
             ),
             # Its own consumer group: the centres it learns never wait behind commands.
             Subscription(
                 "capacity",
                 (CAPACITY_EVENTS,),
-                {LocationOpened.type_name(): handlers.learn_application_centre},
+                handlers(On(LocationOpened, learn_application_centre)),
             ),
         ],
         projections=[CasesProjection()],
-        timers={handlers.ENTITLEMENT_TIMER: handlers.end_reception_entitlement},
+        timers={ENTITLEMENT_TIMER: end_reception_entitlement},
         publishes=[
             AsylumApplied,
             TrackAssigned,

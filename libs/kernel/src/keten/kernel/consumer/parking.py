@@ -1,9 +1,9 @@
 """Parked messages: what had to wait for a fact this service has not recorded yet.
 
 A message whose decision is `NotYet(stream, what)` is kept here, in the transaction that
-decided so, with the stream it waits for and that stream's version then. It is ready once the
-stream has grown past that version (whichever consumer recorded the fact), and runs again, in
-event-time order, through the consumer that parked it. A later message of the same subject
+decided so, with the stream it waits for and the version of it the decision saw. It is ready
+once the stream has grown past that version (whichever consumer recorded the fact), and runs
+again, in event-time order, through the consumer that parked it. A later message of the same subject
 waits behind an earlier parked one (same stream), so a subject's messages keep their order.
 What waits longer than the service's limit (wall clock) is dead-lettered: "waited for …".
 """
@@ -105,12 +105,24 @@ async def setup(conn: Connection) -> None:
     await create_tables(conn, SCHEMA_SQL)
 
 
-async def wait_for(conn: Connection, not_yet: NotYet) -> Wait:
-    """The wait for `not_yet`: its stream past the version this transaction sees now."""
-    version = await conn.fetchval(
-        "SELECT coalesce(max(version), 0) FROM keten.events WHERE stream_id = $1", not_yet.stream
+def wait_for(not_yet: NotYet) -> Wait:
+    """The wait for `not_yet`: its stream past the version the decision saw."""
+    return Wait(not_yet.stream, not_yet.after_version, safe_text(not_yet.what))
+
+
+async def wait_again(conn: Connection, parked: ParkedMessage) -> None:
+    """A message run again that waits for what it waited for, at the same version, although
+    that stream has grown (its decision did not say the version it saw): it waits for the
+    stream past its present version, so that it is not run again and again."""
+    await conn.execute(
+        """UPDATE keten.parked p SET waits_after = greatest(p.waits_after, coalesce(
+                  (SELECT max(version) FROM keten.events WHERE stream_id = p.waits_for), 0))
+            WHERE consumer = $1 AND message_id = $2 AND waits_for = $3 AND waits_after = $4""",
+        parked.consumer,
+        parked.message_id,
+        parked.waits_for,
+        parked.waits_after,
     )
-    return Wait(not_yet.stream, int(version), safe_text(not_yet.what))
 
 
 async def subjects_among(conn: Connection, consumer: str, subjects: Sequence[str]) -> set[str]:

@@ -356,7 +356,7 @@ class RecordProcessor:
                 except _WaitsBehind as behind:
                     return behind.wait
                 except Parked as parked:
-                    return await parking.wait_for(conn, parked.not_yet)
+                    return parking.wait_for(parked.not_yet)
                 except InvalidMessage as invalid:
                     return _invalid(invalid)
                 except Exception as exc:

@@ -99,6 +99,9 @@ class Unparker:
             # It took effect otherwise (its inbox row says so): it waits for nothing.
             async with self._pool.acquire() as conn:
                 await parking.unpark(conn, parked.consumer, parked.message_id)
+        elif outcome is Outcome.PARKED:
+            async with self._pool.acquire() as conn:
+                await parking.wait_again(conn, parked)
 
     def _opened(self, parked: ParkedMessage) -> bytes:
         return open_personal(self._key, parked.value) if parked.sealed else parked.value

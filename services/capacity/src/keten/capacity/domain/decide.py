@@ -2,6 +2,13 @@
 
 Every decision ends with the over-capacity watch: a location that goes from within its places
 to over them raises `OverCapacity` and an alert once; while it stays over, nothing more.
+
+A command for a location not opened yet is refused, not waited for: `OpenLocation`,
+`ChangeCapacity` and `CloseLocation` all have the location id as subject, hence as Kafka key,
+so they share a partition of `capacity.commands` and are taken in the order they were sent.
+One that finds its location unknown was sent before any opening of it, a sender's mistake (its
+dead letter can be replayed once the location is opened). A placement fact comes on another
+topic and may overtake the opening: it waits for it.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from keten.capacity.domain.location import (
     is_over_capacity,
     places_of,
 )
-from keten.capacity.domain.refusal import Refused
+from keten.capacity.streams import location_stream
 from keten.contracts.alerts import Alert
 from keten.contracts.capacity import (
     CapacityChanged,
@@ -25,15 +32,18 @@ from keten.contracts.capacity import (
     OverCapacity,
 )
 from keten.contracts.messages import Event
+from keten.kernel.decider import Decision
 
 OPENING_TERMS = ("name", "type", "municipality_code", "capacity")
 
 
-def decide_open(command: OpenLocation, state: LocationState, province: str | None) -> list[Event]:
+def decide_open(command: OpenLocation, state: LocationState, province: str | None) -> Decision:
     """Opens a location in a known municipality. The same opening again has no effect; an id
     already open on other terms, or closed, is refused (location ids are not reused)."""
     if province is None:
-        raise Refused(f"municipality {command.municipality_code} is not in the reference list")
+        return Decision.refuse(
+            f"municipality {command.municipality_code} is not in the reference list"
+        )
     opened = LocationOpened(
         location_id=command.location_id,
         name=command.name,
@@ -45,22 +55,25 @@ def decide_open(command: OpenLocation, state: LocationState, province: str | Non
     if state.opening is None:
         return _watched(state, [opened])
     if state.closed:
-        raise Refused(
+        return Decision.refuse(
             f"location {command.location_id} is closed: a closed location is not reopened"
         )
     differing = [t for t in OPENING_TERMS if getattr(state.opening, t) != getattr(opened, t)]
     if differing:
-        raise Refused(
+        return Decision.refuse(
             f"location {command.location_id} is already open with another {', '.join(differing)}"
         )
-    return []
+    return Decision()
 
 
-def decide_change_capacity(command: ChangeCapacity, state: LocationState) -> list[Event]:
+def decide_change_capacity(command: ChangeCapacity, state: LocationState) -> Decision:
     """Sets an open location's places; the same number again is no change."""
-    _require_open(state)
+    if not state.opened:
+        return _unknown(state)
+    if state.closed:
+        return Decision.refuse(f"location {state.location_id} is closed")
     if command.capacity == state.capacity:
-        return []
+        return Decision()
     changed = CapacityChanged(
         location_id=command.location_id,
         capacity=command.capacity,
@@ -70,23 +83,28 @@ def decide_change_capacity(command: ChangeCapacity, state: LocationState) -> lis
     return _watched(state, [changed])
 
 
-def decide_close(command: CloseLocation, state: LocationState) -> list[Event]:
+def decide_close(command: CloseLocation, state: LocationState) -> Decision:
     """Closes an empty location; an occupied one is refused, a closed one stays closed."""
-    _require_known(state)
+    if not state.opened:
+        return _unknown(state)
     if state.closed:
-        return []
+        return Decision()
     if state.occupied > 0:
-        raise Refused(
+        return Decision.refuse(
             f"location {command.location_id} still holds {state.occupied} persons: "
             "only an empty location is closed"
         )
     return _watched(state, [LocationClosed(location_id=command.location_id)])
 
 
-def raised_by_placement(state: LocationState, fact: PlacementFact) -> list[Event]:
+def decide_placement(state: LocationState, fact: PlacementFact) -> Decision:
     """What a fact reported by placement raises here: the fact is never refused (it happened),
-    but it may take the location over capacity."""
-    return over_capacity_raised(state, evolve(state, fact))
+    but it may take the location over capacity. About a location not opened yet it waits for
+    the opening, so that the persons are counted against the location's places, and over
+    capacity is judged, the same way whichever of the two arrived first."""
+    if not state.opened:
+        return Decision.wait(location_stream(state.location_id), f"location {state.location_id}")
+    return Decision(events=over_capacity_raised(state, evolve(state, fact)))
 
 
 def over_capacity_raised(before: LocationState, after: LocationState) -> list[Event]:
@@ -111,19 +129,12 @@ def over_capacity_raised(before: LocationState, after: LocationState) -> list[Ev
     ]
 
 
-def _watched(state: LocationState, events: list[Event]) -> list[Event]:
+def _watched(state: LocationState, events: list[Event]) -> Decision:
     after = state
     for event in events:
         after = evolve(after, event)
-    return [*events, *over_capacity_raised(state, after)]
+    return Decision(events=[*events, *over_capacity_raised(state, after)])
 
 
-def _require_known(state: LocationState) -> None:
-    if not state.opened:
-        raise Refused(f"location {state.location_id} is unknown")
-
-
-def _require_open(state: LocationState) -> None:
-    _require_known(state)
-    if state.closed:
-        raise Refused(f"location {state.location_id} is closed")
+def _unknown(state: LocationState) -> Decision:
+    return Decision.refuse(f"location {state.location_id} is unknown")

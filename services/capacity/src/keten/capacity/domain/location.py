@@ -23,7 +23,7 @@ PlacementFact = AdmittedToApplicationCentre | TransferredToAZC | LeftReception
 @dataclass(frozen=True)
 class LocationState:
     """`opening` is the LocationOpened that registered it; None while it was never opened
-    (placement may report persons at an id the ledger does not know yet)."""
+    (placement's facts about such an id wait for its opening)."""
 
     location_id: str
     opening: LocationOpened | None = None

@@ -3,12 +3,11 @@ forecast (the Spreidingswet's task, domain.md "Capacity")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from keten.capacity.domain.refusal import Refused
 from keten.contracts.capacity import ReceptionTargetSet, SetReceptionTarget
-from keten.contracts.messages import Event, Message
+from keten.contracts.messages import Message
+from keten.kernel.decider import Decision
 
 
 @dataclass(frozen=True)
@@ -23,19 +22,17 @@ def evolve_target(state: TargetState, event: Message) -> TargetState:
     return state
 
 
-def fold_target(municipality_code: str, events: Iterable[Message]) -> TargetState:
-    state = TargetState(municipality_code)
-    for event in events:
-        state = evolve_target(state, event)
-    return state
-
-
 def decide_set_target(
     command: SetReceptionTarget, state: TargetState, *, known_municipality: bool
-) -> list[Event]:
-    """Sets the target of a known municipality; the same number again is no change."""
+) -> Decision:
+    """Sets the target of a known municipality; the same number again is no change. The
+    municipalities are reference data shipped with the ledger, not facts that may still
+    arrive: an unknown code is refused, not waited for."""
     if not known_municipality:
-        raise Refused(f"municipality {command.municipality_code} is not in the reference list")
+        return Decision.refuse(
+            f"municipality {command.municipality_code} is not in the reference list"
+        )
     if state.places == command.places:
-        return []
-    return [ReceptionTargetSet(municipality_code=command.municipality_code, places=command.places)]
+        return Decision()
+    target = ReceptionTargetSet(municipality_code=command.municipality_code, places=command.places)
+    return Decision(events=[target])

@@ -4,13 +4,15 @@ and never for a household that was housed (in time, or moved out of transit)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from keten.contracts.alerts import Alert
 from keten.contracts.civil_time import DEADLINE_WARNING
 from keten.contracts.housing import HousingDeadlineApproaching, HousingDeadlineMissed
 from keten.contracts.messages import Event
 from keten.housing.domain.calendar import transit_stay_limit
 from keten.housing.domain.case import CaseState, Pairing
-from keten.housing.domain.decision import APPROACHING, MISSED, TimerKind
+from keten.housing.domain.timers import APPROACHING, MISSED, TimerKind
 
 
 def decide_deadline(state: CaseState, kind: TimerKind, number: int) -> tuple[Event, ...]:
@@ -25,8 +27,9 @@ def decide_deadline(state: CaseState, kind: TimerKind, number: int) -> tuple[Eve
     return ()
 
 
-def decide_transit_limit(state: CaseState, number: int) -> tuple[Event, ...]:
-    """The alert for a transit stay (housing `number`) that is still going after a year."""
+def decide_transit_limit(state: CaseState, number: int, housed_at: datetime) -> tuple[Event, ...]:
+    """The alert for a transit stay (housing `number`, from `housed_at`) that is still going
+    after a year."""
     housing = state.housing
     if (
         housing is None
@@ -35,7 +38,7 @@ def decide_transit_limit(state: CaseState, number: int) -> tuple[Event, ...]:
         or housing.transit_alerted
     ):
         return ()
-    due_on = transit_stay_limit(housing.housed_at).due_on
+    due_on = transit_stay_limit(housed_at).due_on
     alert = Alert(
         kind="transit_stay_exceeded",
         subject_id=state.case_id,
@@ -50,7 +53,7 @@ def decide_transit_limit(state: CaseState, number: int) -> tuple[Event, ...]:
 
 
 def _approaching(case_id: str, pairing: Pairing) -> tuple[Event, ...]:
-    due_on = pairing.deadline.due_on
+    due_on = pairing.due_on
     event = HousingDeadlineApproaching(
         case_id=case_id, municipality_code=pairing.municipality_code, due_on=due_on
     )
@@ -68,7 +71,7 @@ def _approaching(case_id: str, pairing: Pairing) -> tuple[Event, ...]:
 
 
 def _missed(case_id: str, pairing: Pairing) -> tuple[Event, ...]:
-    due_on = pairing.deadline.due_on
+    due_on = pairing.due_on
     event = HousingDeadlineMissed(
         case_id=case_id, municipality_code=pairing.municipality_code, due_on=due_on
     )

@@ -6,8 +6,10 @@ The rule (contract.md, "What the services decide on their own"):
 2. otherwise the municipality in the COA region of the household's current location with the
    largest remaining obligation this period, ties to the lowest code, if any has room left
    (remaining > 0);
-3. otherwise, or when the location is unknown, nationally: the largest remaining obligation,
-   ties to the lowest code.
+3. otherwise nationally: the largest remaining obligation, ties to the lowest code.
+Without a hard tie the choice needs the household's stay: while housing does not know it (or
+where its location is), the choice waits for it; it never pairs nationally on less
+(contract.md, "Order, waiting and time").
 The reason names the rule, the region and the best candidates weighed with their figures, so
 that an auditor can retrace the choice.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from keten.contracts.housing import MAX_CANDIDATES, Candidate, PairingReason, PairingRule
 from keten.contracts.values import Tie
 from keten.housing.domain.geography import Geography
+from keten.kernel.verdicts import NotYet
 
 
 @dataclass(frozen=True)
@@ -30,15 +33,18 @@ class PairingChoice:
 
 def choose_municipality(
     ties: Sequence[Tie],
-    region: str | None,
+    region: str | NotYet | None,
     remaining: Mapping[str, int],
     geography: Geography,
-) -> PairingChoice:
-    """`region` is the COA region of the current location, None when it is unknown;
-    `remaining` is this period's remaining obligation per municipality (absent: zero)."""
+) -> PairingChoice | NotYet:
+    """`region` is the COA region of the current location (None: its province is in no
+    region), or what housing waits for to know it; `remaining` is this period's remaining
+    obligation per municipality (absent: zero)."""
     tied = [tie.municipality_code for tie in ties if geography.knows(tie.municipality_code)]
     if tied:
         return _by_hard_tie(list(dict.fromkeys(tied)), remaining)
+    if isinstance(region, NotYet):
+        return region
     if region is not None:
         in_region = _ranked(geography.in_region(region), remaining)
         if in_region and in_region[0].remaining > 0:

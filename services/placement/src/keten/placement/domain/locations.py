@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from keten.contracts.capacity import CapacityChanged, LocationClosed, LocationOpened
-from keten.contracts.values import LocationType, Track, is_accelerated
+from keten.contracts.messages import Event
+from keten.contracts.values import LocationId, LocationType, Track, is_accelerated
 
 EMERGENCY: Final[LocationType] = "emergency"
 # The location types a household can be waiting for: the types the transfer rule aims at.
@@ -20,8 +21,8 @@ class Location:
     """A location's places and occupancy, at `version` of its stream.
 
     `type` and `province` are None while the capacity ledger has not told placement about the
-    location (a household may arrive at an application centre before its opening is known);
-    such a location is never chosen for a transfer.
+    location (its row may exist for the places a household took there before the change that
+    waits for it); such a location is never chosen for a transfer.
     """
 
     location_id: str
@@ -45,6 +46,21 @@ class Location:
 
     def freed(self, persons: int) -> Location:
         return dataclasses.replace(self, occupied=max(self.occupied - persons, 0))
+
+
+class LocationLearnt(Event):
+    """Placement's own record on the stream of a location type: it learnt of a location of
+    that type. Kept in placement's store only; a transfer waiting for the first location of
+    the type it aims at waits for this record (see `streams.py`)."""
+
+    topic: ClassVar[str | None] = None
+
+    location_id: LocationId
+    type: LocationType
+
+
+def find(locations: Iterable[Location], location_id: str) -> Location | None:
+    return next((loc for loc in locations if loc.location_id == location_id), None)
 
 
 def wanted_type(track: Track) -> LocationType:

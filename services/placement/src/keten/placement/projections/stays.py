@@ -1,4 +1,5 @@
-"""Where each household is and has been: one row per stay, from arrival until it ended."""
+"""Where each household is and has been: one row per stay, from arrival until it ended, with
+the last day of a stay at an HTL (`limit_on`, 3 calendar months)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from keten.contracts.placement import (
 )
 from keten.kernel.db import Connection
 from keten.kernel.eventstore import RecordedEvent
+from keten.placement.domain.stay_limit import limit_on
 
 _TABLES: Final = """
 CREATE TABLE IF NOT EXISTS stay_cases (
@@ -36,10 +38,11 @@ CREATE TABLE IF NOT EXISTS stays (
     move_count     integer NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
+ALTER TABLE stays ADD COLUMN IF NOT EXISTS limit_on date;
 """
 _ADD_STAY: Final = """
-INSERT INTO stays (case_id, seq, location_id, location_type, arrival, since, move_count)
-SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6 FROM stays WHERE case_id = $1
+INSERT INTO stays (case_id, seq, location_id, location_type, arrival, since, move_count, limit_on)
+SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM stays WHERE case_id = $1
 """
 _END_STAY: Final = """
 UPDATE stays SET until = $2, ended_by = $3 WHERE case_id = $1 AND until IS NULL
@@ -102,6 +105,7 @@ class StaysProjection:
             "admitted",
             at,
             0,
+            None,
         )
 
     async def _transferred(self, conn: Connection, moved: TransferredToAZC, at: datetime) -> None:
@@ -115,6 +119,7 @@ class StaysProjection:
             arrival,
             at,
             moved.move_count,
+            limit_on(moved.to_location_type, at),
         )
         await conn.execute(
             "UPDATE stay_cases SET status = 'transferred', move_count = $2,"
