@@ -118,16 +118,16 @@ def redelivered(record: FuzzRecord, tables: Tables) -> bool:
 
 def outcomes(published: Sequence[Published], tables: Tables) -> list[str]:
     """Per record: its dead letter's stage, `applied`, `duplicate` (the inbox holds its id with
-    the same content), `lost letter` (the inbox says dead-lettered, no letter), or
-    `unaccounted` (neither table knows it)."""
+    the same content), `parked` (it waits, kept in the store), `lost letter` (the inbox says
+    dead-lettered, no letter), or `unaccounted` (neither table knows it)."""
     found = []
     for item in published:
         letter = tables.letters.get(item.position)
         outcome = tables.inbox.get(item.position)
         if letter is not None:
             found.append(letter.stage)
-        elif outcome == "applied":
-            found.append("applied")
+        elif outcome in ("applied", "parked"):  # parked: kept until what it needs is recorded
+            found.append(outcome)
         elif outcome is not None:
             found.append("lost letter")
         elif redelivered(item.record, tables):
