@@ -18,8 +18,6 @@ beginning and moves its clock to the newest time of any service.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -32,6 +30,7 @@ from keten.kernel.health import Health, LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.producer import OutgoingRecord, Producer
 from keten.kernel.settings import Settings
+from keten.kernel.waiting import first_event
 
 log = get_logger(__name__)
 
@@ -111,7 +110,7 @@ class ChainClock:
             except Exception as exc:  # noqa: BLE001 - keep following; read again from the start
                 self.health.stop(f"cannot read {self._topic}: {type(exc).__name__}: {exc}")
                 log.warning("clock.follow_failed", topic=self._topic, error=type(exc).__name__)
-                await _first(stop, seconds=RETRY_SECONDS)
+                await first_event(stop, seconds=RETRY_SECONDS)
             finally:
                 await consumer.stop()
 
@@ -139,9 +138,9 @@ class ChainClock:
             self._told = moment
 
     async def _tell(self, stop: asyncio.Event, producer: Producer) -> None:
-        await _first(self._caught_up, stop)
+        await first_event(self._caught_up, stop)
         while self._caught_up.is_set():
-            await _first(self._changed, stop)
+            await first_event(self._changed, stop)
             self._changed.clear()
             moment = self._seen
             if moment is not None and (self._told is None or moment > self._told):
@@ -151,12 +150,12 @@ class ChainClock:
                 except Exception as exc:  # noqa: BLE001 - tell it again in a while
                     log.warning("clock.tell_failed", topic=self._topic, error=type(exc).__name__)
                     self._changed.set()
-                    await _first(stop, seconds=RETRY_SECONDS)
+                    await first_event(stop, seconds=RETRY_SECONDS)
                 else:
                     self._told = moment
             if stop.is_set():
                 return
-            await _first(stop, seconds=PUBLISH_SECONDS)
+            await first_event(stop, seconds=PUBLISH_SECONDS)
 
 
 def chain_clock(
@@ -176,15 +175,3 @@ def chain_clock(
 
 async def _reached(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
     return all([await consumer.position(p) >= offset for p, offset in end.items()])
-
-
-async def _first(*events: asyncio.Event, seconds: float | None = None) -> None:
-    """Returns once any of `events` is set, or after `seconds`."""
-    waiters: Sequence[asyncio.Future[Any]] = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*waiters, return_exceptions=True)

@@ -146,9 +146,14 @@ class Decider(Generic[S]):
         events: Sequence[NewEvent],
     ) -> None:
         """Records a decision taken on `loaded`: raises its verdict, else appends its events at
-        the loaded version (a conflict is retried by the kernel) and sets its timers."""
-        settle(decision.verdict)
+        the loaded version (a conflict is retried by the kernel) and sets its timers. A wait for
+        the very stream it was taken on waits for it to grow past the loaded version: a fact
+        recorded meanwhile is not missed, nor is the message run again for nothing."""
         stream_id = self.stream(subject)
+        verdict = decision.verdict
+        if isinstance(verdict, NotYet) and verdict.stream == stream_id:
+            verdict = replace(verdict, after_version=max(verdict.after_version, loaded.version))
+        settle(verdict)
         if self._snapshots is not None:
             await self._snapshots.append(conn, stream_id, (loaded.state, loaded.version), events)
         else:
@@ -160,8 +165,3 @@ class Decider(Generic[S]):
                 conn, timer.timer_id, timer.kind, timer.due_at, dict(timer.payload),
                 subject=timer.subject,
             )  # fmt: skip
-
-
-def kept(event: NewEvent) -> NewEvent:
-    """A fact of another service, kept in this store and not published again."""
-    return replace(event, publish=False)

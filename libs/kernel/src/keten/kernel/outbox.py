@@ -13,7 +13,6 @@ to its `<topic>.dlq`, then marked published.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Final
 
@@ -26,6 +25,7 @@ from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import DEAD_LETTERS_PUBLISHED, EVENTS_PUBLISHED, RELAY_BACKLOG
 from keten.kernel.producer import OutgoingRecord, Producer
+from keten.kernel.waiting import first_event
 
 log = get_logger(__name__)
 HEADERS: Final = (("content-type", CONTENT_TYPE.encode()),)
@@ -107,23 +107,9 @@ class OutboxRelay:
                 # after `STALL_SECONDS` the service says so (`/ready`, `keten status`).
                 self.health.busy()
                 log.warning("relay.failed", relay=self._name, error=type(exc).__name__)
-                await _wait(stop, 1.0)
+                await first_event(stop, seconds=1.0)
                 continue
             self.health.progressed()
             if read < self._batch_size:
                 self._wake.clear()
-                await _wait_any(stop, self._wake, self._idle_seconds)
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+                await first_event(stop, self._wake, seconds=self._idle_seconds)

@@ -24,6 +24,7 @@ from keten.kernel.db import Connection, Pool, create_tables
 from keten.kernel.faults import is_transient
 from keten.kernel.health import LoopHealth
 from keten.kernel.metrics import TIMERS_FIRED
+from keten.kernel.waiting import first_of
 
 if TYPE_CHECKING:
     from asyncpg import Record
@@ -287,14 +288,6 @@ class TimerRunner:
             )
 
     async def _sleep_until(self, moment: datetime, stop: asyncio.Event) -> None:
-        waits = [
-            asyncio.ensure_future(self._clock.sleep_until(moment, self._poll_seconds)),
-            asyncio.ensure_future(self._woken.wait()),
-            asyncio.ensure_future(stop.wait()),
-        ]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+        await first_of(
+            self._clock.sleep_until(moment, self._poll_seconds), self._woken.wait(), stop.wait()
+        )

@@ -29,7 +29,6 @@ from keten.contracts.placement import (
 )
 from keten.kernel.consumer import Delivery
 from keten.kernel.db import Connection
-from keten.kernel.decider import kept
 from keten.reference import municipality
 
 
@@ -73,7 +72,9 @@ async def _placed(
     for location_id in dict.fromkeys(location_ids):
         loaded = await LOCATIONS.load(conn, location_id)
         decision = decide_placement(loaded.state, fact)
-        own = kept(delivery.caused(fact, subject=location_id, source=delivery.envelope.source))
+        own = delivery.caused(
+            fact, subject=location_id, source=delivery.envelope.source, publish=False
+        )
         raised = [
             delivery.caused(e, subject=location_id, source=LOCATIONS.source)
             for e in decision.events

@@ -12,7 +12,6 @@ events to the decisions' copy of the figures (`ledger.apply`), in the caller's t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Final, TypeVar
 
 from keten.contracts.messages import Event
@@ -23,9 +22,8 @@ from keten.housing.domain.quota import QuotaLedger, evolve_quota
 from keten.kernel import eventstore
 from keten.kernel.consumer import Delivery
 from keten.kernel.db import Connection
-from keten.kernel.decider import Decider, Decision, Loaded, kept
+from keten.kernel.decider import Decider, Decision, Loaded
 from keten.kernel.eventstore import NewEvent, RecordedEvent
-from keten.kernel.verdicts import NotYet
 
 S = TypeVar("S")
 
@@ -59,7 +57,7 @@ def caused(delivery: Delivery, events: Sequence[Event], subject: str) -> list[Ne
 
 def learned(delivery: Delivery, event: Event, subject: str) -> NewEvent:
     """A fact from another service, kept here to decide on, not published again."""
-    return kept(delivery.caused(event, subject=subject, source=SOURCE))
+    return delivery.caused(event, subject=subject, source=SOURCE, publish=False)
 
 
 async def decide(  # noqa: PLR0913 - the decision's parts, named
@@ -92,20 +90,10 @@ async def record(  # noqa: PLR0913 - the decision's parts, named
     written), else the events are appended (a conflict is retried by the kernel), its timers
     set and dropped, and the figures' copy updated."""
     stream_id = decider.stream(key)
-    await decider.record(conn, key, loaded, _as_seen(decision, stream_id, loaded), events)
+    await decider.record(conn, key, loaded, decision, events)
     if any(ledger.touches_ledger(event.message.type_name()) for event in events):
         appended = await eventstore.read_stream(conn, stream_id, after_version=loaded.version)
         await ledger.apply(conn, appended)
-
-
-def _as_seen(decision: Decision, stream_id: str, loaded: Loaded[S]) -> Decision:
-    """A decision that waits for the stream it was taken on waits for it to grow past the
-    version it saw: a fact recorded meanwhile is not missed, nor is it run again for nothing."""
-    verdict = decision.verdict
-    if not isinstance(verdict, NotYet) or verdict.stream != stream_id:
-        return decision
-    seen = max(verdict.after_version, loaded.version)
-    return replace(decision, verdict=replace(verdict, after_version=seen))
 
 
 async def latest(conn: Connection, case_id: str, event_type: str) -> RecordedEvent | None:

@@ -33,7 +33,7 @@ from keten.contracts.messages import Event
 from keten.contracts.values import LocationType
 from keten.kernel.consumer import Delivery
 from keten.kernel.db import Connection
-from keten.kernel.decider import Decision, kept
+from keten.kernel.decider import Decision
 from keten.kernel.eventstore import ConcurrencyError, NewEvent, append, read_stream
 from keten.kernel.verdicts import settle
 from keten.placement import ledger
@@ -76,7 +76,7 @@ class Work:
     def recorded(self, fact: Event, subject: str) -> NewEvent:
         """A fact from another service, kept in this store and not published again."""
         source = self.delivery.envelope.source
-        return kept(self.delivery.caused(fact, subject=subject, source=source))
+        return self.delivery.caused(fact, subject=subject, source=source, publish=False)
 
 
 async def record_case(

@@ -20,7 +20,7 @@ from keten.contracts.registration import (
 )
 from keten.kernel.consumer import Delivery
 from keten.kernel.db import Connection
-from keten.kernel.decider import Loaded, kept
+from keten.kernel.decider import Loaded
 from keten.kernel.eventstore import NewEvent, RecordedEvent, read_stream
 from keten.kernel.timers import DueTimer
 from keten.registration.domain import decide
@@ -63,7 +63,7 @@ async def learn_application_centre(
     loaded = await centres.load(conn, opened.location_id)
     decision = decide.learn_location(loaded.state, opened)
     learnt = [
-        kept(delivery.caused(event, subject=opened.location_id, source=SOURCE))
+        delivery.caused(event, subject=opened.location_id, source=SOURCE, publish=False)
         for event in decision.events
     ]
     await centres.record(conn, opened.location_id, loaded, decision, learnt)

@@ -43,8 +43,11 @@ class Delivery:
     def correlation_id(self) -> str:
         return self.envelope.correlationid or self.envelope.id
 
-    def caused(self, message: Event, *, subject: str, source: str) -> NewEvent:
-        """An event derived from this message: same time, correlated, caused by it."""
+    def caused(
+        self, message: Event, *, subject: str, source: str, publish: bool = True
+    ) -> NewEvent:
+        """An event derived from this message: same time, correlated, caused by it. Without
+        `publish`, a fact of another service kept in this store and not published again."""
         return NewEvent(
             message=message,
             subject=subject,
@@ -52,6 +55,7 @@ class Delivery:
             source=source,
             correlation_id=self.correlation_id,
             causation_id=self.envelope.id,
+            publish=publish,
         )
 
 

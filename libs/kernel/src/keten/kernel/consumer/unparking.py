@@ -4,6 +4,7 @@ waited too long. One loop per service, for all its consumers."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Final
@@ -17,6 +18,7 @@ from keten.kernel.health import LoopHealth
 from keten.kernel.logging import get_logger
 from keten.kernel.metrics import MESSAGES_UNPARKED, PARKED_MESSAGES
 from keten.kernel.sealing import DeadLetterKey, open_personal
+from keten.kernel.waiting import first_event
 
 log = get_logger(__name__)
 
@@ -44,6 +46,7 @@ class Unparker:
         self._max_wait = max_wait
         self._poll_seconds = poll_seconds
         self._woken = asyncio.Event()
+        self._tended_at: float | None = None  # when it last gave up on and counted what waits
 
     def wake(self) -> None:
         self._woken.set()
@@ -55,19 +58,26 @@ class Unparker:
                 await self.round()
             except Exception as exc:  # noqa: BLE001 - an outage must not end the loop
                 log.warning("parking.round_failed", error=type(exc).__name__)
-            waits = [asyncio.ensure_future(e.wait()) for e in (self._woken, stop)]
-            try:
-                await asyncio.wait(waits, timeout=self._poll_seconds, return_when="FIRST_COMPLETED")
-            finally:
-                for wait in waits:
-                    wait.cancel()
+            await first_event(self._woken, stop, seconds=self._poll_seconds)
 
     async def round(self) -> int:
-        """Gives up on what waited too long, then runs every ready message, oldest event time
-        first, until none is ready; returns how many ran."""
-        consumers = list(self._processors)
+        """Runs every ready message, oldest event time first, until none is ready; returns how
+        many ran. Once a poll (not on every commit that wakes it) it also gives up on what
+        waited too long and counts what waits."""
+        tending = self._tended_at is None or (
+            time.monotonic() - self._tended_at >= self._poll_seconds
+        )
+        if tending:
+            await self._give_up_overdue()
+        ran = await self._run_ready()
+        if tending:
+            await self._count()
+            self._tended_at = time.monotonic()
+        return ran
+
+    async def _give_up_overdue(self) -> None:
         async with self._pool.acquire() as conn:
-            overdue = await parking.overdue(conn, consumers, self._max_wait, PAGE)
+            overdue = await parking.overdue(conn, list(self._processors), self._max_wait, PAGE)
         for parked in overdue:
             if await self._processors[parked.consumer].give_up(parked, self._opened(parked)):
                 log.warning(
@@ -77,10 +87,12 @@ class Unparker:
                     message_type=parked.message_type,
                     waited_for=parked.what,
                 )
+
+    async def _run_ready(self) -> int:
         ran = 0
         for _ in range(MAX_PAGES):
             async with self._pool.acquire() as conn:
-                ready = await parking.ready(conn, consumers, PAGE)
+                ready = await parking.ready(conn, list(self._processors), PAGE)
             if not ready:
                 break
             self.health.busy()
@@ -88,7 +100,6 @@ class Unparker:
                 await self._rerun(parked)
                 ran += 1
             self.health.progressed()
-        await self._count()
         return ran
 
     async def _rerun(self, parked: ParkedMessage) -> None:

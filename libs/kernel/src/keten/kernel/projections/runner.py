@@ -23,6 +23,7 @@ from keten.kernel.metrics import PROJECTION_EVENTS
 from keten.kernel.projections import schemas
 from keten.kernel.projections.currency import checkpoint_name
 from keten.kernel.projections.model import Projection, live_schema
+from keten.kernel.waiting import first_event
 
 log = get_logger(__name__)
 MAX_ATTEMPTS: Final = 3
@@ -148,7 +149,9 @@ class ProjectionRunner:
             except Exception as exc:  # noqa: BLE001 - the batch rolled back; try again
                 failures = failures + 1 if classify(exc) is Fault.RECORD else 0
                 self._failed(exc, failures)
-                await _wait(stop, STOPPED_RETRY_SECONDS if self.health.stopped else 1.0)
+                await first_event(
+                    stop, seconds=STOPPED_RETRY_SECONDS if self.health.stopped else 1.0
+                )
                 continue
             if failures:
                 failures = 0
@@ -170,11 +173,6 @@ class ProjectionRunner:
             at = "start" if self._at is None else f"{self._at.transaction_id}/{self._at.position}"
             self.health.stop(f"cannot apply the event after {at} ({type(error).__name__})")
             log.error("projection.stopped", projection=name, after=at, error=type(error).__name__)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def replay_into(  # noqa: PLR0913 - the replay's bounds, named
